@@ -1,0 +1,2 @@
+//! The `moonlift` command.
+fn main() {}

@@ -1,0 +1,2 @@
+//! moonlift-jit: a language-agnostic JIT runtime on Cranelift.
+#![deny(missing_docs)]

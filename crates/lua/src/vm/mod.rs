@@ -1,0 +1,1 @@
+//! The virtual machine: values, heap and GC, interpreter, calls and errors.
