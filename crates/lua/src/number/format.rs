@@ -1,0 +1,1 @@
+//! Number → string conversion (owned by the stdlib work).

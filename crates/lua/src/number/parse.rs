@@ -1,0 +1,1 @@
+//! String → number conversion (owned by the front-end work).
