@@ -5,6 +5,7 @@
 //! (Lua 5.4 reference manual §6). See `docs/ARCHITECTURE.md` for the map and invariants.
 #![deny(missing_docs)]
 
+pub mod debuginfo;
 pub mod number;
 pub mod opcode;
 pub mod proto;

@@ -3,3 +3,12 @@
 
 pub mod format;
 pub mod parse;
+
+/// A Lua number: the two subtypes of type `number` (Lua 5.4 manual §2.1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    /// A 64-bit two's-complement integer (wraps around on overflow).
+    Int(i64),
+    /// An IEEE-754 double.
+    Float(f64),
+}

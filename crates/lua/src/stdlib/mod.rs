@@ -1,1 +1,10 @@
-//! The standard library (Lua 5.4 manual §6).
+//! The standard library (Lua 5.4 manual §6). Each library module has `pub fn open(vm)` that installs it.
+
+pub mod base;
+pub mod io;
+pub mod lpattern;
+pub mod math;
+pub mod os;
+pub mod pack;
+pub mod package;
+pub mod string;

@@ -1,0 +1,1 @@
+//! The `io` library (Lua 5.4 manual §6).

@@ -1,0 +1,1 @@
+//! The `os` library (Lua 5.4 manual §6).

@@ -1,0 +1,1 @@
+//! The `package` library (Lua 5.4 manual §6).

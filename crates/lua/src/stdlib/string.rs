@@ -1,0 +1,1 @@
+//! The `string` library (Lua 5.4 manual §6).
