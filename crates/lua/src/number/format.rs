@@ -6,7 +6,7 @@
 //!   `0/0` has its sign bit set; glibc prints it) exactly as PUC-Lua 5.4 prints them on Linux.
 //! * [`write_int`] / [`fmt_int`]: `LUA_INTEGER_FMT` `"%lld"`.
 //! * [`write_printf_float`]: one C `printf` float conversion (`%e %f %g %a` with flags, width and
-//!   precision) for `string.format`.
+//!   precision) for `string.format`; [`write_printf_int`] likewise for `%d %i %u %o %x %X`.
 //!
 //! Invariant: every function only appends to the output buffer (never truncates it) and never panics;
 //! the `write_*` forms allocate nothing beyond growing the caller's buffer, so hot paths (`tostring`,
@@ -136,12 +136,71 @@ pub fn write_printf_float(buf: &mut Vec<u8>, spec: &[u8], f: f64) -> bool {
     m >= 0
 }
 
+/// Appends the output of C `snprintf(spec, i)` to `buf`, with `i` passed as a `long long`.
+///
+/// `spec` is one conversion specification without length modifier and without trailing NUL, such as
+/// `b"%5.3d"` or `b"%#x"`: a `%`, flags from `-+ #0`, optional width and precision, and one of
+/// `d i u o x X`; the `ll` length modifier is inserted here (`lstrlib.c` `addlenmod` with
+/// `LUA_INTEGER_FRMLEN`). Other specs are rejected by returning `false` without writing.
+pub fn write_printf_int(buf: &mut Vec<u8>, spec: &[u8], i: i64) -> bool {
+    if !is_spec(spec, b"diuoxX") {
+        return false;
+    }
+    let mut cspec = [0u8; 64];
+    if spec.len() + 2 >= cspec.len() {
+        return false;
+    }
+    let (body, conv) = spec.split_at(spec.len() - 1);
+    cspec[..body.len()].copy_from_slice(body);
+    cspec[body.len()..body.len() + 3].copy_from_slice(&[b'l', b'l', conv[0]]);
+    // Integers need at most 20 digits plus sign/prefix, so only a large width or precision can
+    // exceed the stack buffer.
+    let mut stack = [0u8; 128];
+    // SAFETY: `cspec` is NUL-terminated and validated by `is_spec` to hold exactly one integer
+    // conversion with the `ll` modifier, which consumes exactly one `long long` vararg (`i64` here);
+    // snprintf writes at most `stack.len()` bytes into `stack`.
+    let n = unsafe {
+        libc::snprintf(
+            stack.as_mut_ptr() as *mut c_char,
+            stack.len(),
+            cspec.as_ptr() as *const c_char,
+            i as libc::c_longlong,
+        )
+    };
+    if n < 0 {
+        return false;
+    }
+    let n = n as usize;
+    if n < stack.len() {
+        buf.extend_from_slice(&stack[..n]);
+        return true;
+    }
+    let start = buf.len();
+    buf.resize(start + n + 1, 0);
+    // SAFETY: as above; `buf[start..]` is writable for the `n + 1` bytes the first call asked for.
+    let m = unsafe {
+        libc::snprintf(
+            buf.as_mut_ptr().add(start) as *mut c_char,
+            n + 1,
+            cspec.as_ptr() as *const c_char,
+            i as libc::c_longlong,
+        )
+    };
+    buf.truncate(start + (m.max(0) as usize).min(n));
+    m >= 0
+}
+
 /// Whether `spec` is `%[-+ #0]*[0-9]*(\.[0-9]*)?[aAeEfFgG]`.
 fn is_float_spec(spec: &[u8]) -> bool {
+    is_spec(spec, b"aAeEfFgG")
+}
+
+/// Whether `spec` is `%[-+ #0]*[0-9]*(\.[0-9]*)?C` with `C` one of `convs`.
+fn is_spec(spec: &[u8], convs: &[u8]) -> bool {
     let Some((&conv, body)) = spec.split_last() else {
         return false;
     };
-    if !matches!(conv, b'a' | b'A' | b'e' | b'E' | b'f' | b'F' | b'g' | b'G') {
+    if !convs.contains(&conv) {
         return false;
     }
     let Some(rest) = body.strip_prefix(b"%") else {
@@ -267,6 +326,36 @@ mod tests {
             buf
         };
         assert_eq!(big.len(), 309 + 1 + 99);
+    }
+
+    /// Expected texts from `lua5.4 -e 'print(string.format("%5.3d|%-5d|%+d|% d|%05d|%#o|%#x|%u", ...))'`.
+    #[test]
+    fn printf_int_conversions() {
+        let cases: &[(&[u8], i64, &str)] = &[
+            (b"%5.3d", 7, "  007"),
+            (b"%-5d", 7, "7    "),
+            (b"%+d", 7, "+7"),
+            (b"% d", 7, " 7"),
+            (b"%05d", -7, "-0007"),
+            (b"%#o", 8, "010"),
+            (b"%#x", 255, "0xff"),
+            (b"%X", 255, "FF"),
+            (b"%.3x", 255, "0ff"),
+            (b"%x", -1, "ffffffffffffffff"),
+            (b"%u", -1, "18446744073709551615"),
+            (b"%i", i64::MIN, "-9223372036854775808"),
+            (b"%5.0d", 0, "     "),
+        ];
+        for &(spec, i, want) in cases {
+            let mut buf = Vec::new();
+            assert!(write_printf_int(&mut buf, spec, i));
+            assert_eq!(String::from_utf8(buf).unwrap(), want);
+        }
+        let mut buf = Vec::new();
+        assert!(write_printf_int(&mut buf, b"%-99.99d", 1));
+        assert_eq!(buf.len(), 99);
+        assert!(!write_printf_int(&mut buf, b"%f", 1));
+        assert!(!write_printf_int(&mut buf, b"%lld", 1));
     }
 
     #[test]
