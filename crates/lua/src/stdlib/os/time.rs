@@ -36,7 +36,7 @@ pub fn cpu_clock() -> f64 {
     if r != 0 {
         return -1.0;
     }
-    let micros = ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1000;
+    let micros = ts.tv_sec * 1_000_000 + ts.tv_nsec / 1000;
     micros as f64 / 1_000_000.0
 }
 
