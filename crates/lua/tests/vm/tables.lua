@@ -16,7 +16,7 @@ for i = 1, 10 do s[#s + 1] = i * 2 end
 print(#s, s[10])
 local keys = {}
 for k in pairs({10, 20, 30}) do keys[#keys + 1] = k end
-print(table and 1, #keys, keys[1], keys[2], keys[3])
+print(#keys, keys[1], keys[2], keys[3])
 -- next with removal during traversal
 local m = {}
 for i = 1, 20 do m["k" .. i] = i end
