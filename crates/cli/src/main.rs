@@ -1,2 +1,3 @@
 //! The `moonlift` command.
+mod args;
 fn main() {}
