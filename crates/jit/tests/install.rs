@@ -1,11 +1,11 @@
 //! Installing Cranelift code: relocations, lookup by address, unwind info (panics and
 //! backtraces crossing JIT frames), region exhaustion.
 
-mod common;
+mod support;
 
 use std::sync::Mutex;
 
-use common::{Symbols, build, import, runtime};
+use support::{Symbols, build, import, runtime};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{InstBuilder, UserExternalName};
