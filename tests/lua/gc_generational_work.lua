@@ -2,7 +2,7 @@
 local function work()
   local live = {}
   local sum = 0
-  for i = 1, 20000 do
+  for i = 1, 10000 do
     local t = {i, tostring(i), {i * 2}}
     if i % 100 == 0 then live[#live + 1] = t end
     sum = sum + t[3][1]
@@ -13,7 +13,7 @@ collectgarbage("generational")
 print(work())
 collectgarbage("incremental")
 print(work())
-collectgarbage("incremental", 100, 200, 10)
+collectgarbage("incremental", 150, 200, 13)
 print(work())
 collectgarbage("stop")
 print(work())
