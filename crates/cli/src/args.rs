@@ -229,7 +229,11 @@ pub fn parse(argv: &[String]) -> Result<Options, ArgsOutcome> {
     let script = argv.get(script_index).map(|s| {
         // `-` means stdin unless it came after `--` (then it names a file called "-").
         let after_dashdash = options_end < script_index;
-        if s == "-" && !after_dashdash { Script::Stdin } else { Script::File(s.clone()) }
+        if s == "-" && !after_dashdash {
+            Script::Stdin
+        } else {
+            Script::File(s.clone())
+        }
     });
     Ok(Options {
         pre,
@@ -282,7 +286,11 @@ fn translate_error(e: &clap::Error, argv: &[String]) -> ArgsOutcome {
         ErrorKind::UnknownArgument => {
             // clap may render "-x" as "-x" or with its value; keep the option itself.
             let opt = arg_text.split_whitespace().next().unwrap_or("").to_string();
-            let opt = if opt.is_empty() { argv.get(1).cloned().unwrap_or_default() } else { opt };
+            let opt = if opt.is_empty() {
+                argv.get(1).cloned().unwrap_or_default()
+            } else {
+                opt
+            };
             ArgsOutcome::Error(format!("unrecognized option '{opt}'"))
         }
         ErrorKind::InvalidValue if arg_text.starts_with("-e") || arg_text.starts_with("-l") => {
@@ -290,7 +298,12 @@ fn translate_error(e: &clap::Error, argv: &[String]) -> ArgsOutcome {
         }
         _ => {
             let first = e.render().to_string();
-            let line = first.lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
+            let line = first
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_string();
             ArgsOutcome::Error(line)
         }
     }
@@ -301,7 +314,10 @@ mod tests {
     use super::*;
 
     fn argv(s: &[&str]) -> Vec<String> {
-        std::iter::once("moonlift").chain(s.iter().copied()).map(String::from).collect()
+        std::iter::once("moonlift")
+            .chain(s.iter().copied())
+            .map(String::from)
+            .collect()
     }
 
     #[test]

@@ -56,7 +56,13 @@ fn run(argv: &[String]) -> i32 {
     moonlift_lua::stdlib::open_libs(&mut vm);
     vm.set_memory_limit(opts.memory_limit);
     install_interrupt_handler(&vm);
-    let _ = (jit, opts.jit_log, opts.perf_map, &opts.jit_dump, opts.gc_stress);
+    let _ = (
+        jit,
+        opts.jit_log,
+        opts.perf_map,
+        &opts.jit_dump,
+        opts.gc_stress,
+    );
     create_arg_table(&mut vm, argv, &opts);
 
     let status = run_all(&mut vm, &opts);
@@ -80,7 +86,9 @@ fn resolve_jit_mode(opts: &Options) -> JitMode {
         if let Ok(v) = std::env::var("MOONLIFT_JIT") {
             match JitMode::from_env_value(&v) {
                 Some(m) => return m,
-                None => eprintln!("{PROGNAME}: ignoring MOONLIFT_JIT={v:?} (expected off, on or eager)"),
+                None => {
+                    eprintln!("{PROGNAME}: ignoring MOONLIFT_JIT={v:?} (expected off, on or eager)")
+                }
             }
         }
     }
@@ -111,7 +119,10 @@ fn run_all(vm: &mut Vm, opts: &Options) -> i32 {
     }
     if opts.interactive {
         repl::run(vm);
-    } else if opts.script.is_none() && opts.pre.iter().all(|a| *a == PreAction::WarnOn) && !opts.version {
+    } else if opts.script.is_none()
+        && opts.pre.iter().all(|a| *a == PreAction::WarnOn)
+        && !opts.version
+    {
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             println!("{VERSION_BANNER}");
             repl::run(vm);
@@ -124,7 +135,11 @@ fn run_all(vm: &mut Vm, opts: &Options) -> i32 {
 
 /// Build the global `arg` table as `lua.c`'s `createargtable` does.
 fn create_arg_table(vm: &mut Vm, argv: &[String], opts: &Options) {
-    let script = if opts.script.is_some() { opts.script_index } else { 0 };
+    let script = if opts.script.is_some() {
+        opts.script_index
+    } else {
+        0
+    };
     let t = vm.new_table_with(opts.script_args.len(), script + 1);
     for (i, a) in argv.iter().enumerate() {
         let s = vm.new_str(a.as_bytes());
@@ -183,7 +198,10 @@ fn do_file(vm: &mut Vm, file: Option<&[u8]>, script_args: &[String]) -> bool {
         Ok(f) => f,
         Err(e) => return report(vm, &e),
     };
-    let args: Vec<Value> = script_args.iter().map(|a| vm.new_str(a.as_bytes())).collect();
+    let args: Vec<Value> = script_args
+        .iter()
+        .map(|a| vm.new_str(a.as_bytes()))
+        .collect();
     do_call(vm, f, &args)
 }
 
@@ -203,7 +221,11 @@ pub(crate) fn do_call(vm: &mut Vm, f: Value, args: &[Value]) -> bool {
 }
 
 /// Protected call with a traceback on error, during which Ctrl-C interrupts the VM.
-pub(crate) fn call_protected(vm: &mut Vm, f: Value, args: &[Value]) -> Result<Vec<Value>, LuaError> {
+pub(crate) fn call_protected(
+    vm: &mut Vm,
+    f: Value,
+    args: &[Value],
+) -> Result<Vec<Value>, LuaError> {
     arm_interrupt();
     let r = vm.pcall_traceback(f, args);
     disarm_interrupt();
