@@ -8,3 +8,10 @@ pub mod os;
 pub mod pack;
 pub mod package;
 pub mod string;
+
+use crate::vm::Vm;
+
+/// Open the standard libraries into `vm` (`luaL_openlibs`).
+pub fn open_libs(vm: &mut Vm) {
+    base::open(vm);
+}
