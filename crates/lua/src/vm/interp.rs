@@ -59,6 +59,9 @@ impl Vm {
                 let mut base_idx = ci.base;
                 let mut ci_top = ci.top;
                 let mut pc = ci.savedpc;
+                // Baseline JIT hook (crate::jit): frame start or resume after a call returned;
+                // compiled code (if any) runs from `pc` and tells where to continue.
+                pc = self.jit_frame_entry(proto, upvals, base, pc);
 
                 macro_rules! reg {
                     ($r:expr) => {
@@ -112,6 +115,9 @@ impl Vm {
                             savepc!();
                             return Err(self.interrupted());
                         }
+                        // Baseline JIT hook (crate::jit): OSR entry at the loop header `pc`;
+                        // compiled code runs the frame until an instruction it leaves to us.
+                        pc = self.jit_backedge(proto, upvals, base, pc);
                     }};
                 }
                 macro_rules! dojump {
