@@ -1,9 +1,9 @@
 //! Deopt: a hand-built Cranelift function with a guard exits through the deopt convention and
 //! the runtime hands back a two-level virtual frame chain (an inlined callee inside its caller).
 
-mod common;
+mod metacommon;
 
-use common::*;
+use metacommon::*;
 use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use moonlift_jit::deopt::*;
