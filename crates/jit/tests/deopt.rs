@@ -3,9 +3,9 @@
 
 mod metacommon;
 
-use metacommon::*;
 use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use metacommon::*;
 use moonlift_jit::deopt::*;
 use moonlift_jit::frame_state::*;
 use moonlift_jit::stackmap::{TypedValue, ValueType};
