@@ -22,7 +22,7 @@ use moonlift_jit::runtime::JitRuntime;
 use moonlift_jit::stackmap::*;
 use moonlift_jit::stub::FuncId;
 
-const PP: u64 = 0xC0FFEE_0000_0001;
+const PP: u64 = 0x00C0_FFEE_0000_0001;
 
 /// `hit(counter: *mut i64)`: `*counter += k`, PreserveAll convention, no results.
 fn install_hit(rt: &JitRuntime, name: &str, k: i64) -> (FuncId, Arc<CodeBlob>) {
