@@ -45,10 +45,7 @@ fn sig(params: usize, rets: usize) -> Signature {
 }
 
 /// One-block function `(i64) -> i64` built by `body`.
-fn func1(
-    rt: &JitRuntime,
-    body: impl FnOnce(&mut FunctionBuilder<'_>, Value) -> Value,
-) -> Function {
+fn func1(rt: &JitRuntime, body: impl FnOnce(&mut FunctionBuilder<'_>, Value) -> Value) -> Function {
     let mut func = Function::with_name_signature(UserFuncName::user(0, 0), sig(1, 1));
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
@@ -63,7 +60,12 @@ fn func1(
     func
 }
 
-fn install(rt: &JitRuntime, name: &str, func: Function, syms: &[(u32, LinkTarget)]) -> Arc<CodeBlob> {
+fn install(
+    rt: &JitRuntime,
+    name: &str,
+    func: Function,
+    syms: &[(u32, LinkTarget)],
+) -> Arc<CodeBlob> {
     let syms = syms.to_vec();
     rt.compile_and_install(name, None, &mut Context::for_function(func), &|n| {
         syms.iter().find(|(i, _)| *i == n.index).map(|(_, t)| *t)
@@ -342,12 +344,21 @@ fn stackmap_lookup(c: &mut Criterion) {
                 live_outs: vec![],
             })
             .collect();
-        reg.register(0x10_0000 + f * 4096, 4096, FunctionStackMaps { address: 0, records });
+        reg.register(
+            0x10_0000 + f * 4096,
+            4096,
+            FunctionStackMaps {
+                address: 0,
+                records,
+            },
+        );
     }
     let mut k = 0u64;
     c.bench_function("stackmap/lookup-16k-records", |b| {
         b.iter(|| {
-            k = k.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            k = k
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let f = (k >> 33) % FUNCS;
             let r = ((k >> 20) % u64::from(RECS)) as u32;
             let addr = 0x10_0000 + f * 4096 + u64::from(16 + r * 32);
@@ -360,7 +371,11 @@ fn compile_time(c: &mut Criterion) {
     let mut grp = c.benchmark_group("compile");
     for (name, opt, ra) in [
         ("none+single_pass", OptLevel::None, Regalloc::SinglePass),
-        ("speed+backtracking", OptLevel::Speed, Regalloc::Backtracking),
+        (
+            "speed+backtracking",
+            OptLevel::Speed,
+            Regalloc::Backtracking,
+        ),
     ] {
         let rt = runtime(opt, ra);
         let func = big_func(&rt, 1000);

@@ -72,6 +72,51 @@ pub fn stackmap_markers(maps: &FunctionStackMaps) -> Vec<Marker> {
         .collect()
 }
 
+/// Disassemble an installed blob: a header line (`; <name> <id> [start, end) <len> bytes`), the
+/// entry, every call site (`call site` on the call, with the frame offset if known), patchable
+/// sites, trap sites, and the records of `maps` if given.
+///
+/// # Safety
+/// The blob must not be freed while this runs (hold it Live or Retired).
+pub unsafe fn disassemble_blob(
+    blob: &crate::blob::CodeBlob,
+    maps: Option<&FunctionStackMaps>,
+) -> String {
+    let mut markers = vec![Marker::at(0, format!("entry of {}", blob.name()))];
+    for c in &blob.call_sites {
+        markers.push(Marker::before(
+            c.ret_addr,
+            match c.frame_offset {
+                Some(fo) => format!("call site (fp-sp {fo})"),
+                None => "call site".to_string(),
+            },
+        ));
+    }
+    for p in &blob.patchable_call_sites {
+        markers.push(Marker::before(
+            p.ret_addr,
+            format!("patchable ({} bytes)", p.len),
+        ));
+    }
+    for t in &blob.traps {
+        markers.push(Marker::at(t.offset, format!("trap {}", t.code)));
+    }
+    if let Some(m) = maps {
+        markers.extend(stackmap_markers(m));
+    }
+    // SAFETY: the caller keeps the blob's code mapped for the duration of the call.
+    let code = unsafe { blob.code_bytes() };
+    format!(
+        "; {} {} [{:#x}, {:#x}) {} bytes\n{}",
+        blob.name(),
+        blob.id(),
+        blob.start(),
+        blob.start() + blob.len(),
+        blob.len(),
+        disassemble(code, blob.start() as u64, &markers)
+    )
+}
+
 /// Disassemble `code` as if loaded at `address`, with `markers`. See the module docs.
 pub fn disassemble(code: &[u8], address: u64, markers: &[Marker]) -> String {
     let mut decoder = Decoder::with_ip(64, code, address, DecoderOptions::NONE);

@@ -62,6 +62,16 @@ impl PerfMap {
     }
 }
 
+impl PerfMap {
+    /// Append the line for an installed blob (`start`, `len`, `name`). Call it after
+    /// [`crate::runtime::JitRuntime::install`].
+    ///
+    /// Errors: the I/O error of the write.
+    pub fn record_blob(&self, blob: &crate::blob::CodeBlob) -> io::Result<()> {
+        self.record(blob.start() as u64, blob.len() as u64, blob.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
