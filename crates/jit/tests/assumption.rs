@@ -2,12 +2,11 @@
 //! a relinked direct call) goes to the fallback; code already running sees its validity flag
 //! after its call returns; the blob is marked invalid and retired.
 
-mod common;
+mod support;
 
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use common::{Symbols, build, import, runtime};
 use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
@@ -16,6 +15,7 @@ use moonlift_jit::blob::{BlobState, CodeBlob};
 use moonlift_jit::reloc::LinkTarget;
 use moonlift_jit::runtime::JitRuntime;
 use moonlift_jit::stub::FuncId;
+use support::{Symbols, build, import, runtime};
 
 fn install_unary(
     rt: &JitRuntime,

@@ -1,11 +1,11 @@
 //! Deopt: a hand-built Cranelift function with a guard exits through the deopt convention and
 //! the runtime hands back a two-level virtual frame chain (an inlined callee inside its caller).
 
-mod metacommon;
+mod common;
 
+use common::*;
 use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use metacommon::*;
 use moonlift_jit::deopt::*;
 use moonlift_jit::frame_state::*;
 use moonlift_jit::stackmap::{TypedValue, ValueType};

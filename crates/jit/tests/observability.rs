@@ -1,9 +1,8 @@
 //! Observability on installed code: blob disassembly with markers, perf map lines, the
 //! `--jit-stats` snapshot, and stackmap registrations that lapse when their blob is freed.
 
-mod common;
+mod support;
 
-use common::{Symbols, runtime};
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{
@@ -19,6 +18,7 @@ use moonlift_jit::perf_map::PerfMap;
 use moonlift_jit::reloc::LinkTarget;
 use moonlift_jit::stackmap::{FunctionStackMaps, StackMapRegistry, ValueType};
 use moonlift_jit::stats;
+use support::{Symbols, runtime};
 
 extern "C" fn nothing(_: i64) {}
 
@@ -29,7 +29,7 @@ fn blob_dump_perf_map_stats_and_registry_lifetime() {
     syms.0
         .insert(1, LinkTarget::Address(nothing as *const () as usize));
     let mut func =
-        Function::with_name_signature(UserFuncName::user(1, 0), common::sig(&rt, &[I64], &[I64]));
+        Function::with_name_signature(UserFuncName::user(1, 0), support::sig(&rt, &[I64], &[I64]));
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
     let mut ts = Signature::new(CallConv::SystemV);

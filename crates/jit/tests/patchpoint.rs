@@ -2,12 +2,11 @@
 //! registered threads calling the function and parking at safepoints, and live values read and
 //! written by a Rust handler reached through the patchpoint.
 
-mod common;
+mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use common::{Symbols, runtime, sig};
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{
@@ -21,6 +20,7 @@ use moonlift_jit::reloc::LinkTarget;
 use moonlift_jit::runtime::JitRuntime;
 use moonlift_jit::stackmap::*;
 use moonlift_jit::stub::FuncId;
+use support::{Symbols, runtime, sig};
 
 const PP: u64 = 0x00C0_FFEE_0000_0001;
 

@@ -1,11 +1,11 @@
 //! Stackmaps from real Cranelift code: a Rust handler called from JIT code walks to its caller's
 //! frame, finds the record by return address, reads i64/i32/f64 values and writes one back.
 
-mod metacommon;
+mod common;
 
 use std::sync::{Mutex, OnceLock};
 
-use metacommon::*;
+use common::*;
 
 fn isa_frontend() -> cranelift_codegen::isa::TargetFrontendConfig {
     host_isa().frontend_config()

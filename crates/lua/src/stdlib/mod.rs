@@ -8,3 +8,15 @@ pub mod os;
 pub mod pack;
 pub mod package;
 pub mod string;
+
+use crate::vm::Vm;
+
+/// Open the standard libraries into `vm` (`luaL_openlibs`).
+pub fn open_libs(vm: &mut Vm) {
+    base::open(vm);
+    package::open(vm);
+    io::open(vm);
+    os::open(vm);
+    string::open(vm);
+    math::open(vm);
+}

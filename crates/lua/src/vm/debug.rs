@@ -1,0 +1,454 @@
+//! Debug information for messages and tracebacks, computed from bytecode like Lua 5.4's `ldebug.c`:
+//! chunk ids (`luaO_chunkid`), current lines, variable descriptions for errors (`varinfo`,
+//! `getobjname`), function names from call sites (`funcnamefromcode`) and `luaL_traceback`.
+//!
+//! Everything here only reads frames and protos; nothing allocates GC objects except the traceback
+//! helpers that search `package.loaded` (read-only).
+
+use super::Vm;
+use super::function::Proto;
+use super::thread::{CIST_FIN, CIST_TAIL, FrameKind};
+use super::value::*;
+use crate::opcode::{OpCode, TagMethod};
+
+const LUA_IDSIZE: usize = 60;
+
+/// `luaO_chunkid`: the printable source name of a chunk (`=name`, `@file`, or `[string "..."]`).
+pub fn chunk_id(source: &[u8]) -> Vec<u8> {
+    let bufflen = LUA_IDSIZE;
+    if let Some(rest) = source.strip_prefix(b"=") {
+        rest[..rest.len().min(bufflen - 1)].to_vec()
+    } else if let Some(rest) = source.strip_prefix(b"@") {
+        if rest.len() < bufflen {
+            rest.to_vec()
+        } else {
+            let mut out = b"...".to_vec();
+            out.extend_from_slice(&rest[rest.len() - (bufflen - 4)..]);
+            out
+        }
+    } else {
+        let nl = source.iter().position(|&c| c == b'\n');
+        let avail = bufflen - b"[string \"...\"]".len() - 1;
+        let mut out = b"[string \"".to_vec();
+        if source.len() <= avail && nl.is_none() {
+            out.extend_from_slice(source);
+        } else {
+            let mut l = nl.unwrap_or(source.len());
+            if l > avail {
+                l = avail;
+            }
+            out.extend_from_slice(&source[..l]);
+            out.extend_from_slice(b"...");
+        }
+        out.extend_from_slice(b"\"]");
+        out
+    }
+}
+
+/// Line of the instruction being executed in a frame whose saved pc is `savedpc` (the next
+/// instruction), i.e. of instruction `savedpc - 1`.
+pub fn current_line(p: &Proto, savedpc: usize) -> u32 {
+    let pc = savedpc.saturating_sub(1);
+    p.src.line_info.get(pc).copied().unwrap_or(0)
+}
+
+/// Name of the `n`-th (1-based) local active at `pc` (`luaF_getlocalname`).
+pub fn local_name(p: &Proto, n: usize, pc: usize) -> Option<&[u8]> {
+    let mut n = n;
+    for l in &p.src.locals {
+        if l.start_pc as usize > pc {
+            break;
+        }
+        if pc < l.end_pc as usize {
+            n -= 1;
+            if n == 0 {
+                return Some(&l.name);
+            }
+        }
+    }
+    None
+}
+
+fn sets_a(op: OpCode) -> bool {
+    use OpCode::*;
+    !matches!(
+        op,
+        SETUPVAL
+            | SETTABUP
+            | SETTABLE
+            | SETI
+            | SETFIELD
+            | MMBIN
+            | MMBINI
+            | MMBINK
+            | CLOSE
+            | TBC
+            | JMP
+            | EQ
+            | LT
+            | LE
+            | EQK
+            | EQI
+            | LTI
+            | LEI
+            | GTI
+            | GEI
+            | TEST
+            | RETURN
+            | RETURN0
+            | RETURN1
+            | TFORPREP
+            | TFORCALL
+            | SETLIST
+            | EXTRAARG
+    )
+}
+
+/// `findsetreg`: last instruction before `lastpc` that set register `reg` (None when unknown or when
+/// a jump may bypass it).
+fn find_set_reg(p: &Proto, mut lastpc: usize, reg: u32) -> Option<usize> {
+    let code = p.code();
+    if lastpc < code.len()
+        && matches!(
+            code[lastpc].op(),
+            OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK
+        )
+    {
+        lastpc = lastpc.saturating_sub(1);
+    }
+    let mut setreg = None;
+    let mut jmptarget = 0usize;
+    for (pc, i) in code.iter().enumerate().take(lastpc) {
+        let op = i.op();
+        let a = i.a();
+        let change = match op {
+            OpCode::LOADNIL => a <= reg && reg <= a + i.b(),
+            OpCode::TFORCALL => reg >= a + 2,
+            OpCode::CALL | OpCode::TAILCALL => reg >= a,
+            OpCode::JMP => {
+                let dest = pc as i64 + 1 + i.sj_field() as i64;
+                if dest >= 0 && (dest as usize) <= lastpc && dest as usize > jmptarget {
+                    jmptarget = dest as usize;
+                }
+                false
+            }
+            _ => sets_a(op) && reg == a,
+        };
+        if change {
+            setreg = if pc < jmptarget { None } else { Some(pc) };
+        }
+    }
+    setreg
+}
+
+fn upval_name(p: &Proto, i: usize) -> Vec<u8> {
+    p.src
+        .upvalues
+        .get(i)
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| b"?".to_vec())
+}
+
+fn kname(p: &Proto, k: usize) -> Vec<u8> {
+    match p.k.get(k).and_then(|v| v.as_str_bytes()) {
+        Some(s) => s.to_vec(),
+        None => b"?".to_vec(),
+    }
+}
+
+/// `getobjname`: describe register `reg` at `lastpc` as `(kind, name)`, kind one of "local",
+/// "global", "field", "upvalue", "constant", "method".
+pub fn obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, Vec<u8>)> {
+    if let Some(n) = local_name(p, reg as usize + 1, lastpc) {
+        return Some(("local", n.to_vec()));
+    }
+    let pc = find_set_reg(p, lastpc, reg)?;
+    let i = p.code()[pc];
+    match i.op() {
+        OpCode::MOVE => {
+            let b = i.b();
+            if b < i.a() { obj_name(p, pc, b) } else { None }
+        }
+        OpCode::GETTABUP => {
+            let name = kname(p, i.c() as usize);
+            let kind = if upval_name(p, i.b() as usize) == b"_ENV" {
+                "global"
+            } else {
+                "field"
+            };
+            Some((kind, name))
+        }
+        OpCode::GETTABLE => {
+            // The key is a register: a name only when it holds a constant string.
+            let name = match obj_name(p, pc, i.c()) {
+                Some(("constant", n)) => n,
+                _ => b"?".to_vec(),
+            };
+            Some((table_kind(p, pc, i.b()), name))
+        }
+        OpCode::GETI => Some(("field", b"integer index".to_vec())),
+        OpCode::GETFIELD => {
+            let name = kname(p, i.c() as usize);
+            Some((table_kind(p, pc, i.b()), name))
+        }
+        OpCode::GETUPVAL => Some(("upvalue", upval_name(p, i.b() as usize))),
+        OpCode::LOADK | OpCode::LOADKX => {
+            let k = if i.op() == OpCode::LOADK {
+                i.bx() as usize
+            } else {
+                p.code()[pc + 1].ax_field() as usize
+            };
+            p.k.get(k)
+                .and_then(|v| v.as_str_bytes())
+                .map(|s| ("constant", s.to_vec()))
+        }
+        OpCode::SELF => {
+            let name = if i.k() {
+                kname(p, i.c() as usize)
+            } else {
+                b"?".to_vec()
+            };
+            Some(("method", name))
+        }
+        _ => None,
+    }
+}
+
+/// `isEnv`: "global" when the indexed table is the `_ENV` local/upvalue, else "field".
+fn table_kind(p: &Proto, pc: usize, t: u32) -> &'static str {
+    match obj_name(p, pc, t) {
+        Some((_, n)) if n == b"_ENV" => "global",
+        _ => "field",
+    }
+}
+
+/// `funcnamefromcode`: name of the function called by instruction `pc` of `p`.
+pub fn func_name_from_code(p: &Proto, pc: usize) -> Option<(&'static str, Vec<u8>)> {
+    let i = *p.code().get(pc)?;
+    let tm = match i.op() {
+        OpCode::CALL | OpCode::TAILCALL => return obj_name(p, pc, i.a()),
+        OpCode::TFORCALL => return Some(("for iterator", b"for iterator".to_vec())),
+        OpCode::SELF | OpCode::GETTABUP | OpCode::GETTABLE | OpCode::GETI | OpCode::GETFIELD => {
+            TagMethod::Index
+        }
+        OpCode::SETTABUP | OpCode::SETTABLE | OpCode::SETI | OpCode::SETFIELD => {
+            TagMethod::NewIndex
+        }
+        OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => TagMethod::from_u32(i.c())?,
+        OpCode::UNM => TagMethod::Unm,
+        OpCode::BNOT => TagMethod::BNot,
+        OpCode::LEN => TagMethod::Len,
+        OpCode::CONCAT => TagMethod::Concat,
+        OpCode::EQ => TagMethod::Eq,
+        OpCode::LT | OpCode::LTI | OpCode::GTI => TagMethod::Lt,
+        OpCode::LE | OpCode::LEI | OpCode::GEI => TagMethod::Le,
+        OpCode::CLOSE | OpCode::RETURN => TagMethod::Close,
+        _ => return None,
+    };
+    Some(("metamethod", tm.event_name()[2..].as_bytes().to_vec()))
+}
+
+impl Vm {
+    /// The proto of a Lua frame.
+    pub(crate) fn frame_proto(&self, ci_idx: usize) -> Option<&Proto> {
+        let th = self.th();
+        let ci = th.ci.get(ci_idx)?;
+        if ci.kind != FrameKind::Lua {
+            return None;
+        }
+        let cl = th.get(ci.func).as_lcl_ptr()?;
+        // SAFETY: live closure and proto.
+        Some(unsafe { &*(*cl).proto })
+    }
+
+    /// How the function running in frame `ci_idx` was named by its caller (`getfuncname`):
+    /// `(namewhat, name)`.
+    pub(crate) fn frame_call_name(&self, ci_idx: usize) -> Option<(&'static str, Vec<u8>)> {
+        let th = self.th();
+        let ci = th.ci.get(ci_idx)?;
+        if ci.status & CIST_FIN != 0 {
+            return Some(("metamethod", b"__gc".to_vec()));
+        }
+        if ci.status & CIST_TAIL != 0 || ci_idx == 0 {
+            return None;
+        }
+        let caller = self.frame_proto(ci_idx - 1)?;
+        let pc = th.ci[ci_idx - 1].savedpc.checked_sub(1)?;
+        func_name_from_code(caller, pc)
+    }
+
+    /// `varinfo` for a value that came from register `reg` of the running Lua frame:
+    /// `" (local 'x')"`, `" (global 'x')"`... or empty.
+    pub(crate) fn varinfo_reg(&self, reg: u32) -> Vec<u8> {
+        let ci_idx = self.th().ci.len() - 1;
+        let Some(p) = self.frame_proto(ci_idx) else {
+            return Vec::new();
+        };
+        let pc = self.th().ci[ci_idx].savedpc.saturating_sub(1);
+        match obj_name(p, pc, reg) {
+            Some((kind, name)) => format_varinfo(kind, &name),
+            None => Vec::new(),
+        }
+    }
+
+    /// `varinfo` for upvalue `idx` of the running Lua closure.
+    pub(crate) fn varinfo_upval(&self, idx: usize) -> Vec<u8> {
+        let ci_idx = self.th().ci.len() - 1;
+        let Some(p) = self.frame_proto(ci_idx) else {
+            return Vec::new();
+        };
+        format_varinfo("upvalue", &upval_name(p, idx))
+    }
+
+    /// Search `package.loaded` for a function value (`pushglobalfuncname`): `"string.rep"`, `"print"`.
+    fn global_func_name(&self, f: Value) -> Option<Vec<u8>> {
+        // SAFETY: registry is live.
+        let reg = unsafe { &*self.registry };
+        let mut loaded_key = None;
+        let mut k = Value::NIL;
+        // Find the _LOADED entry without allocating.
+        while let Ok(Some((nk, v))) = reg.next(k) {
+            if nk.as_str_bytes() == Some(b"_LOADED") {
+                loaded_key = Some(v);
+                break;
+            }
+            k = nk;
+        }
+        let loaded = loaded_key?.as_table_ptr()?;
+        // SAFETY: live table.
+        let loaded = unsafe { &*loaded };
+        let mut mk = Value::NIL;
+        while let Ok(Some((modname, m))) = loaded.next(mk) {
+            if let (Some(mn), Some(mt)) = (modname.as_str_bytes(), m.as_table_ptr()) {
+                // SAFETY: live module table.
+                let mt = unsafe { &*mt };
+                let mut fk = Value::NIL;
+                while let Ok(Some((fname, fv))) = mt.next(fk) {
+                    if fv.raw_eq(f) {
+                        if let Some(fnm) = fname.as_str_bytes() {
+                            if mn == b"_G" {
+                                return Some(fnm.to_vec());
+                            }
+                            let mut out = mn.to_vec();
+                            out.push(b'.');
+                            out.extend_from_slice(fnm);
+                            return Some(out);
+                        }
+                    }
+                    fk = fname;
+                }
+            }
+            mk = modname;
+        }
+        None
+    }
+
+    /// `luaL_traceback` of the running thread from frame `ci_top` (inclusive) down to the base:
+    /// `stack traceback:\n\t...` (no trailing newline).
+    pub fn traceback_from(&self, ci_top: usize) -> String {
+        let th = self.th();
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let mut idx = ci_top as isize;
+        while idx >= 0 {
+            let i = idx as usize;
+            let ci = &th.ci[i];
+            let mut line = b"\n\t".to_vec();
+            let f = th.get(ci.func);
+            match ci.kind {
+                FrameKind::Lua => {
+                    let p = self.frame_proto(i).expect("lua frame");
+                    line.extend_from_slice(&chunk_id(&p.src.source));
+                    line.push(b':');
+                    let cl = current_line(p, ci.savedpc);
+                    if cl > 0 {
+                        line.extend_from_slice(format!("{}:", cl).as_bytes());
+                    }
+                }
+                _ => line.extend_from_slice(b"[C]:"),
+            }
+            line.extend_from_slice(b" in ");
+            let gname = if ci.kind == FrameKind::Base {
+                None
+            } else {
+                self.global_func_name(f)
+            };
+            if let Some(g) = gname {
+                line.extend_from_slice(b"function '");
+                line.extend_from_slice(&g);
+                line.push(b'\'');
+            } else if let Some((what, name)) = if ci.kind == FrameKind::Base {
+                None
+            } else {
+                self.frame_call_name(i)
+            } {
+                line.extend_from_slice(what.as_bytes());
+                line.extend_from_slice(b" '");
+                line.extend_from_slice(&name);
+                line.push(b'\'');
+            } else if ci.kind == FrameKind::Lua {
+                let p = self.frame_proto(i).expect("lua frame");
+                if p.src.line_defined == 0 {
+                    line.extend_from_slice(b"main chunk");
+                } else {
+                    line.extend_from_slice(b"function <");
+                    line.extend_from_slice(&chunk_id(&p.src.source));
+                    line.extend_from_slice(format!(":{}>", p.src.line_defined).as_bytes());
+                }
+            } else {
+                line.push(b'?');
+            }
+            if ci.status & CIST_TAIL != 0 {
+                line.extend_from_slice(b"\n\t(...tail calls...)");
+            }
+            lines.push(line);
+            idx -= 1;
+        }
+        let mut out = b"stack traceback:".to_vec();
+        const LEVELS1: usize = 10;
+        const LEVELS2: usize = 11;
+        if lines.len() > LEVELS1 + LEVELS2 {
+            let skip = lines.len() - LEVELS1 - LEVELS2;
+            for l in &lines[..LEVELS1] {
+                out.extend_from_slice(l);
+            }
+            out.extend_from_slice(format!("\n\t...\t(skipping {} levels)", skip).as_bytes());
+            for l in &lines[lines.len() - LEVELS2..] {
+                out.extend_from_slice(l);
+            }
+        } else {
+            for l in &lines {
+                out.extend_from_slice(l);
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// `luaL_traceback(L, L, NULL, level)`: level 0 is the running function.
+    pub fn traceback(&self, level: usize) -> String {
+        let n = self.th().ci.len();
+        if level >= n {
+            return "stack traceback:".to_string();
+        }
+        self.traceback_from(n - 1 - level)
+    }
+}
+
+fn format_varinfo(kind: &str, name: &[u8]) -> Vec<u8> {
+    let mut v = format!(" ({} '", kind).into_bytes();
+    v.extend_from_slice(name);
+    v.extend_from_slice(b"')");
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_ids() {
+        assert_eq!(chunk_id(b"=stdin"), b"stdin");
+        assert_eq!(chunk_id(b"@t.lua"), b"t.lua");
+        assert_eq!(chunk_id(b"return 1"), b"[string \"return 1\"]");
+        assert_eq!(chunk_id(b"x = 1\ny = 2"), b"[string \"x = 1...\"]");
+    }
+}

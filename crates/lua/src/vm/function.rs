@@ -1,0 +1,120 @@
+//! Function objects: runtime protos, Lua closures, native closures and upvalues.
+//!
+//! Invariants:
+//! - A [`Proto`] is immutable after loading except for its profiling counters and feedback bytes.
+//!   `Proto::src` is the front end's [`FuncProto`] with `protos` moved out (into [`Proto::protos`]), so
+//!   debug helpers over `FuncProto` (line info, local names) work on it directly.
+//! - An [`UpVal`] is *open* while `v` points into a thread's VM stack (the stack never moves, so the
+//!   pointer stays valid) and *closed* once `v` points at its own `closed` field. Open upvalues are
+//!   listed (sorted by stack level) in their thread; `CLOSE`/return closes them in order.
+
+use super::api::NativeFn;
+use super::gc::{GcHeader, ObjKind};
+use super::value::Value;
+use crate::opcode::Instruction;
+use crate::proto::FuncProto;
+use std::cell::Cell;
+
+/// A runtime function prototype.
+#[repr(C)]
+pub struct Proto {
+    pub(crate) hdr: GcHeader,
+    /// Constant table with strings interned.
+    pub k: Box<[Value]>,
+    /// Nested protos (`KPROTO`).
+    pub protos: Box<[*mut Proto]>,
+    /// The front end's proto (code, line info, locals, upvalue descriptors; `protos` emptied).
+    pub src: FuncProto,
+    /// Calls since load (tier-up counter for the JIT; saturating).
+    pub call_count: Cell<u32>,
+    /// Loop back-edges taken since load (OSR counter; saturating).
+    pub backedge_count: Cell<u32>,
+    /// One type-feedback byte per instruction (indexed by pc); bits are `FEEDBACK_*`.
+    pub feedback: Box<[Cell<u8>]>,
+}
+
+/// Feedback bit: an operand was an integer.
+pub const FEEDBACK_INT: u8 = 1;
+/// Feedback bit: an operand was a float.
+pub const FEEDBACK_FLOAT: u8 = 2;
+/// Feedback bit: some other type (or a metamethod) was seen.
+pub const FEEDBACK_OTHER: u8 = 4;
+
+impl Proto {
+    /// The bytecode.
+    #[inline(always)]
+    pub fn code(&self) -> &[Instruction] {
+        &self.src.code
+    }
+    pub(crate) fn gc_size(&self) -> usize {
+        std::mem::size_of::<Proto>()
+            + self.src.code.len() * 9
+            + self.k.len() * 16
+            + self.protos.len() * 8
+            + self.src.locals.len() * 48
+    }
+}
+
+/// A Lua function value: a proto plus its upvalues.
+#[repr(C)]
+pub struct LuaClosure {
+    pub(crate) hdr: GcHeader,
+    /// The prototype.
+    pub proto: *mut Proto,
+    /// Upvalues, in the proto's upvalue order.
+    pub upvals: Box<[*mut UpVal]>,
+}
+
+impl LuaClosure {
+    pub(crate) fn gc_size(&self) -> usize {
+        std::mem::size_of::<LuaClosure>() + self.upvals.len() * 8
+    }
+}
+
+/// A native (Rust) function value, with optional upvalues (like a C closure).
+#[repr(C)]
+pub struct NativeClosure {
+    pub(crate) hdr: GcHeader,
+    /// The function.
+    pub f: NativeFn,
+    /// Name used in messages when no call-site name is known (e.g. `"string.rep"`).
+    pub name: &'static str,
+    /// Upvalues (read with [`Vm::native_upvalue`](super::Vm::native_upvalue)).
+    pub upvals: Box<[Value]>,
+}
+
+impl NativeClosure {
+    pub(crate) fn gc_size(&self) -> usize {
+        std::mem::size_of::<NativeClosure>() + self.upvals.len() * 16
+    }
+}
+
+/// An upvalue cell. See the module doc for the open/closed invariant.
+#[repr(C)]
+pub struct UpVal {
+    pub(crate) hdr: GcHeader,
+    /// Where the value lives (a stack slot while open, `&closed` once closed).
+    pub v: *mut Value,
+    /// Storage once closed.
+    pub closed: Value,
+    /// Stack index of the variable while open.
+    pub(crate) level: usize,
+}
+
+impl UpVal {
+    /// Is it still open (pointing into a stack)?
+    #[inline(always)]
+    pub fn is_open(&self) -> bool {
+        !std::ptr::eq(self.v, &self.closed)
+    }
+    /// Read the current value.
+    #[inline(always)]
+    pub fn get(&self) -> Value {
+        // SAFETY: v points at a live stack slot (open) or at self.closed.
+        unsafe { *self.v }
+    }
+}
+
+pub(crate) fn new_upval_header() -> GcHeader {
+    GcHeader::new(ObjKind::UpVal)
+}

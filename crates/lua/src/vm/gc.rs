@@ -1,0 +1,758 @@
+//! The garbage collector: precise, non-moving, stop-the-world mark & sweep.
+//!
+//! # Objects
+//! Every GC object is a `#[repr(C)]` struct whose first field is a [`GcHeader`]; objects are boxed,
+//! linked into one intrusive list (`Heap::all`) and freed by the sweep according to their
+//! [`ObjKind`]. Objects never move.
+//!
+//! # When it runs (the rule natives rely on)
+//! A collection runs only at *safepoints*: in the interpreter after allocating instructions
+//! (`NEWTABLE`, `CONCAT`, `CLOSURE`, `VARARG` with many values), before calling a native function, and
+//! in `collectgarbage`. It never runs inside a native function except through calls that run Lua code
+//! (`Vm::call`, metamethod-honouring `Vm::get`/`Vm::set`, `Vm::tostring`), so a native's Rust locals
+//! stay valid until it returns or makes such a call; across such calls, keep values on the VM stack
+//! (arguments always are) or in a rooted table.
+//!
+//! # Roots
+//! The running thread's stack `[0, top)` (and every other thread reachable), the registry (holding
+//! the globals table), the string and per-type metatables, the metamethod-name strings, the last error
+//! value, the pinned values, and open upvalues.
+//!
+//! # Pacing
+//! Allocation is accounted in bytes (`Heap::allocated`); a collection is due when it exceeds
+//! `threshold`, set after each collection to `live * pause / 100` (pause 200%, as Lua's default).
+//!
+//! # Weak tables and finalizers
+//! `__mode` `"k"` tables are ephemerons (a value is marked only once its key is), `"v"` values are
+//! cleared when unmarked, `"kv"` both; strings are never removed from weak tables (they are values, as
+//! in Lua). Objects whose metatable had `__gc` when `setmetatable` ran are recorded in `finobj`; when
+//! found unreachable they are resurrected (marked with all they reach), moved to `tobefnz` and their
+//! finalizers run after the sweep, in reverse order of registration; an error in one becomes a warning.
+
+use super::Vm;
+use super::function::{LuaClosure, NativeClosure, Proto, UpVal};
+use super::string::{LuaString, StringTable};
+use super::table::LuaTable;
+use super::thread::LuaThread;
+use super::userdata::UserData;
+use super::value::*;
+
+/// Kind of a GC object (selects the concrete type behind a header pointer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ObjKind {
+    /// [`LuaString`].
+    String,
+    /// [`LuaTable`].
+    Table,
+    /// [`LuaClosure`].
+    LuaClosure,
+    /// [`NativeClosure`].
+    NativeClosure,
+    /// [`UserData`].
+    UserData,
+    /// [`LuaThread`].
+    Thread,
+    /// [`Proto`].
+    Proto,
+    /// [`UpVal`].
+    UpVal,
+}
+
+/// Header flag: registered for finalization (in `Heap::finobj`).
+pub(crate) const FL_FINOBJ: u8 = 1;
+
+/// Common header of all GC objects.
+#[repr(C)]
+pub struct GcHeader {
+    pub(crate) next: *mut GcHeader,
+    pub(crate) kind: ObjKind,
+    pub(crate) marked: u8,
+    pub(crate) flags: u8,
+}
+
+impl GcHeader {
+    pub(crate) fn new(kind: ObjKind) -> GcHeader {
+        GcHeader {
+            next: std::ptr::null_mut(),
+            kind,
+            marked: 0,
+            flags: 0,
+        }
+    }
+}
+
+/// Incremental or generational mode name (`collectgarbage("incremental"/"generational")`); the
+/// collector itself is always a full mark & sweep, the mode is remembered for the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GcMode {
+    /// "incremental" (the default).
+    Incremental,
+    /// "generational".
+    Generational,
+}
+
+/// The heap: object list, accounting, and collector state.
+pub(crate) struct Heap {
+    pub(crate) all: *mut GcHeader,
+    pub(crate) allocated: usize,
+    pub(crate) threshold: usize,
+    pub(crate) pause: u32,
+    pub(crate) stepmul: u32,
+    pub(crate) running: bool,
+    pub(crate) in_gc: bool,
+    pub(crate) mode: GcMode,
+    pub(crate) strings: StringTable,
+    pub(crate) finobj: Vec<*mut GcHeader>,
+    pub(crate) tobefnz: Vec<*mut GcHeader>,
+    gray: Vec<*mut GcHeader>,
+    weak_values: Vec<*mut LuaTable>,
+    ephemerons: Vec<*mut LuaTable>,
+    all_weak: Vec<*mut LuaTable>,
+    pub(crate) memory_limit: Option<usize>,
+}
+
+const MIN_THRESHOLD: usize = 1 << 20;
+
+impl Heap {
+    pub(crate) fn new() -> Heap {
+        Heap {
+            all: std::ptr::null_mut(),
+            allocated: 0,
+            threshold: MIN_THRESHOLD,
+            pause: 200,
+            stepmul: 100,
+            running: true,
+            in_gc: false,
+            mode: GcMode::Incremental,
+            strings: StringTable::new(),
+            finobj: Vec::new(),
+            tobefnz: Vec::new(),
+            gray: Vec::new(),
+            weak_values: Vec::new(),
+            ephemerons: Vec::new(),
+            all_weak: Vec::new(),
+            memory_limit: None,
+        }
+    }
+
+    /// Link a boxed object into the heap and account `size` bytes.
+    #[inline]
+    pub(crate) fn link<T>(&mut self, b: Box<T>, size: usize) -> *mut T {
+        let p = Box::into_raw(b);
+        let h = p as *mut GcHeader;
+        // SAFETY: every GC object type is repr(C) with a GcHeader first, so the cast is valid.
+        unsafe { (*h).next = self.all };
+        self.all = h;
+        self.allocated += size;
+        p
+    }
+
+    /// Adjust accounting by a signed delta (table resizes).
+    #[inline]
+    pub(crate) fn adjust(&mut self, delta: isize) {
+        self.allocated = (self.allocated as isize + delta).max(0) as usize;
+    }
+
+    /// Is a collection due?
+    #[inline(always)]
+    pub(crate) fn due(&self) -> bool {
+        self.allocated >= self.threshold
+    }
+
+    #[inline(always)]
+    fn mark_value(&mut self, v: Value) {
+        if v.is_collectable() {
+            self.mark_obj(v.gc_ptr());
+        }
+    }
+
+    #[inline(always)]
+    fn mark_obj(&mut self, p: *mut GcHeader) {
+        // SAFETY: p is a live GC object (reachable from a root).
+        unsafe {
+            if (*p).marked == 0 {
+                (*p).marked = 1;
+                if (*p).kind != ObjKind::String {
+                    self.gray.push(p);
+                }
+            }
+        }
+    }
+
+    /// Is this value kept by a weak reference (not collectable, a string, or marked)?
+    fn is_kept(&mut self, v: Value) -> bool {
+        if !v.is_collectable() {
+            return true;
+        }
+        if v.tag == TAG_STR {
+            self.mark_obj(v.gc_ptr());
+            return true;
+        }
+        // SAFETY: v references a live object.
+        unsafe { (*v.gc_ptr()).marked != 0 }
+    }
+
+    fn propagate(&mut self, mode_name: *mut LuaString) {
+        while let Some(p) = self.gray.pop() {
+            // SAFETY: gray objects are live and of the kind their header says.
+            unsafe { self.traverse(p, mode_name) };
+        }
+    }
+
+    /// # Safety
+    /// `p` is a live object whose header kind matches its type.
+    unsafe fn traverse(&mut self, p: *mut GcHeader, mode_name: *mut LuaString) {
+        // SAFETY: per the function contract.
+        unsafe {
+            match (*p).kind {
+                ObjKind::String => {}
+                ObjKind::Table => self.traverse_table(p as *mut LuaTable, mode_name),
+                ObjKind::LuaClosure => {
+                    let c = &*(p as *mut LuaClosure);
+                    self.mark_obj(c.proto as *mut GcHeader);
+                    for &u in c.upvals.iter() {
+                        if !u.is_null() {
+                            self.mark_obj(u as *mut GcHeader);
+                        }
+                    }
+                }
+                ObjKind::NativeClosure => {
+                    let c = &*(p as *mut NativeClosure);
+                    for &v in c.upvals.iter() {
+                        self.mark_value(v);
+                    }
+                }
+                ObjKind::UserData => {
+                    let u = &*(p as *mut UserData);
+                    if !u.metatable.is_null() {
+                        self.mark_obj(u.metatable as *mut GcHeader);
+                    }
+                    self.mark_value(u.user_value);
+                }
+                ObjKind::Thread => self.traverse_thread(&mut *(p as *mut LuaThread)),
+                ObjKind::Proto => {
+                    let pr = &*(p as *mut Proto);
+                    for &k in pr.k.iter() {
+                        self.mark_value(k);
+                    }
+                    for &c in pr.protos.iter() {
+                        self.mark_obj(c as *mut GcHeader);
+                    }
+                }
+                ObjKind::UpVal => {
+                    let u = &*(p as *mut UpVal);
+                    if !u.is_open() {
+                        self.mark_value(u.closed);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn traverse_thread(&mut self, th: &mut LuaThread) {
+        for &v in th.live_slice() {
+            if v.is_collectable() {
+                self.mark_obj(v.gc_ptr());
+            }
+        }
+        let top = th.top;
+        th.clear_above(top);
+        for &u in &th.open_upvals {
+            self.mark_obj(u as *mut GcHeader);
+        }
+    }
+
+    /// # Safety
+    /// `t` is a live table.
+    unsafe fn traverse_table(&mut self, t: *mut LuaTable, mode_name: *mut LuaString) {
+        // SAFETY: t is live; its metatable (if any) is live.
+        let t = unsafe { &mut *t };
+        let (mut wk, mut wv) = (false, false);
+        if !t.metatable.is_null() {
+            self.mark_obj(t.metatable as *mut GcHeader);
+            // SAFETY: live metatable.
+            let mode = unsafe { (*t.metatable).get_short_str(mode_name) };
+            if let Some(b) = mode.as_str_bytes() {
+                wk = b.contains(&b'k');
+                wv = b.contains(&b'v');
+            }
+        }
+        // Dead keys: nodes with nil values never keep their keys alive.
+        for n in t.node_slice_mut() {
+            if n.val.is_nil() && n.key.is_collectable() {
+                n.key.tag = TAG_DEADKEY;
+            }
+        }
+        match (wk, wv) {
+            (false, false) => {
+                for &v in t.array_values() {
+                    self.mark_value(v);
+                }
+                for i in 0..t.node_len() {
+                    let n = t.node_slice()[i];
+                    if !n.val.is_nil() {
+                        self.mark_value(n.key);
+                        self.mark_value(n.val);
+                    }
+                }
+            }
+            (false, true) => {
+                for i in 0..t.node_len() {
+                    let n = t.node_slice()[i];
+                    if !n.val.is_nil() {
+                        self.mark_value(n.key);
+                    }
+                }
+                self.weak_values.push(t);
+            }
+            (true, false) => {
+                for &v in t.array_values() {
+                    self.mark_value(v);
+                }
+                for i in 0..t.node_len() {
+                    let n = t.node_slice()[i];
+                    if !n.val.is_nil() && self.is_kept(n.key) {
+                        self.mark_value(n.val);
+                    }
+                }
+                self.ephemerons.push(t);
+            }
+            (true, true) => self.all_weak.push(t),
+        }
+    }
+
+    /// Ephemeron fixpoint: mark values whose keys became marked.
+    fn converge_ephemerons(&mut self, mode_name: *mut LuaString) {
+        loop {
+            let mut changed = false;
+            let list = std::mem::take(&mut self.ephemerons);
+            for &t in &list {
+                // SAFETY: tables in the list are live (marked).
+                let tr = unsafe { &*t };
+                for i in 0..tr.node_len() {
+                    let n = tr.node_slice()[i];
+                    if !n.val.is_nil() && n.val.is_collectable() && self.is_kept(n.key) {
+                        // SAFETY: live value.
+                        if unsafe { (*n.val.gc_ptr()).marked } == 0 {
+                            self.mark_value(n.val);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            // Tables traversed while propagating are appended again; keep the original list too.
+            let mut again = std::mem::take(&mut self.ephemerons);
+            self.ephemerons = list;
+            self.propagate(mode_name);
+            self.ephemerons.append(&mut again);
+            self.ephemerons.sort_unstable();
+            self.ephemerons.dedup();
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    fn clear_weak_values(&mut self) {
+        let lists = [
+            std::mem::take(&mut self.weak_values),
+            std::mem::take(&mut self.all_weak),
+        ];
+        for list in &lists {
+            for &t in list {
+                // SAFETY: weak tables in the lists are live.
+                let tr = unsafe { &mut *t };
+                for i in 0..tr.asize as usize {
+                    let v = tr.array_values()[i];
+                    if !self.is_kept(v) {
+                        tr.array_values_mut()[i] = Value::NIL;
+                    }
+                }
+                for i in 0..tr.node_len() {
+                    let n = tr.node_slice()[i];
+                    if !n.val.is_nil() && !self.is_kept(n.val) {
+                        let nm = &mut tr.node_slice_mut()[i];
+                        nm.val = Value::NIL;
+                        if nm.key.is_collectable() {
+                            nm.key.tag = TAG_DEADKEY;
+                        }
+                    }
+                }
+            }
+        }
+        self.weak_values = lists[0].clone();
+        self.all_weak = lists[1].clone();
+    }
+
+    fn clear_weak_keys(&mut self) {
+        let lists = [
+            std::mem::take(&mut self.ephemerons),
+            std::mem::take(&mut self.all_weak),
+        ];
+        for list in &lists {
+            for &t in list {
+                // SAFETY: weak tables in the lists are live.
+                let tr = unsafe { &mut *t };
+                for i in 0..tr.node_len() {
+                    let n = tr.node_slice()[i];
+                    if !n.val.is_nil() && !self.is_kept(n.key) {
+                        let nm = &mut tr.node_slice_mut()[i];
+                        nm.val = Value::NIL;
+                        nm.key.tag = TAG_DEADKEY;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Free every unmarked object and clear marks. Returns bytes freed.
+    fn sweep(&mut self) {
+        self.strings.remove_dead(|s| {
+            // SAFETY: interned strings are live until freed below.
+            unsafe { (*s).hdr.marked == 0 }
+        });
+        let mut prev: *mut GcHeader = std::ptr::null_mut();
+        let mut p = self.all;
+        while !p.is_null() {
+            // SAFETY: p is a linked live object; freed objects are unlinked before being freed.
+            unsafe {
+                let next = (*p).next;
+                if (*p).marked == 0 {
+                    if prev.is_null() {
+                        self.all = next;
+                    } else {
+                        (*prev).next = next;
+                    }
+                    let size = free_object(p);
+                    self.allocated = self.allocated.saturating_sub(size);
+                } else {
+                    (*p).marked = 0;
+                    prev = p;
+                }
+                p = next;
+            }
+        }
+    }
+}
+
+/// Free one object; returns its accounted size.
+///
+/// # Safety
+/// `p` is an unlinked, unreachable object whose header kind matches its type.
+unsafe fn free_object(p: *mut GcHeader) -> usize {
+    // SAFETY: per the contract, p came from Box::into_raw of the type its kind names.
+    unsafe {
+        match (*p).kind {
+            ObjKind::String => {
+                let b = Box::from_raw(p as *mut LuaString);
+                b.gc_size()
+            }
+            ObjKind::Table => {
+                let b = Box::from_raw(p as *mut LuaTable);
+                b.gc_size()
+            }
+            ObjKind::LuaClosure => {
+                let b = Box::from_raw(p as *mut LuaClosure);
+                b.gc_size()
+            }
+            ObjKind::NativeClosure => {
+                let b = Box::from_raw(p as *mut NativeClosure);
+                b.gc_size()
+            }
+            ObjKind::UserData => {
+                let b = Box::from_raw(p as *mut UserData);
+                b.gc_size()
+            }
+            ObjKind::Thread => {
+                let b = Box::from_raw(p as *mut LuaThread);
+                b.gc_size()
+            }
+            ObjKind::Proto => {
+                let b = Box::from_raw(p as *mut Proto);
+                b.gc_size()
+            }
+            ObjKind::UpVal => {
+                drop(Box::from_raw(p as *mut UpVal));
+                std::mem::size_of::<UpVal>()
+            }
+        }
+    }
+}
+
+impl Drop for Heap {
+    fn drop(&mut self) {
+        let mut p = self.all;
+        while !p.is_null() {
+            // SAFETY: at VM teardown nothing references the objects any more; each is freed once.
+            unsafe {
+                let next = (*p).next;
+                free_object(p);
+                p = next;
+            }
+        }
+        self.all = std::ptr::null_mut();
+    }
+}
+
+impl Vm {
+    /// Run a full collection now (mark, finalizer separation, weak clearing, sweep), then run pending
+    /// finalizers. `collectgarbage("collect")`.
+    pub fn full_gc(&mut self) {
+        if self.heap.in_gc {
+            return;
+        }
+        self.heap.in_gc = true;
+        let mode_name = self.names.mode;
+        // Roots.
+        self.mark_roots();
+        self.heap.propagate(mode_name);
+        self.heap.converge_ephemerons(mode_name);
+        // Weak values are cleared before resurrection (like clearbyvalues in `atomic`).
+        self.heap.clear_weak_values();
+        // Separate unreachable finalizable objects, resurrect them.
+        let mut i = 0;
+        let mut newly = Vec::new();
+        while i < self.heap.finobj.len() {
+            let p = self.heap.finobj[i];
+            // SAFETY: finobj entries are live objects (they are never freed while registered).
+            if unsafe { (*p).marked } == 0 {
+                self.heap.finobj.remove(i);
+                // SAFETY: as above.
+                unsafe { (*p).flags &= !FL_FINOBJ };
+                newly.push(p);
+            } else {
+                i += 1;
+            }
+        }
+        for &p in &newly {
+            self.heap.mark_obj(p);
+        }
+        self.heap.propagate(mode_name);
+        self.heap.converge_ephemerons(mode_name);
+        self.heap.clear_weak_keys();
+        self.heap.clear_weak_values();
+        self.heap.weak_values.clear();
+        self.heap.all_weak.clear();
+        self.heap.ephemerons.clear();
+        // Finalizers run in reverse order of registration.
+        for p in newly.into_iter() {
+            self.heap.tobefnz.push(p);
+        }
+        self.heap.sweep();
+        let live = self.heap.allocated.max(1);
+        self.heap.threshold = (live / 100)
+            .saturating_mul(self.heap.pause as usize)
+            .max(MIN_THRESHOLD);
+        self.heap.in_gc = false;
+        self.run_finalizers();
+    }
+
+    fn mark_roots(&mut self) {
+        let h = &mut self.heap;
+        h.mark_obj(self.registry as *mut GcHeader);
+        if !self.string_mt.is_null() {
+            h.mark_obj(self.string_mt as *mut GcHeader);
+        }
+        for &mt in self.type_mts.iter() {
+            if !mt.is_null() {
+                h.mark_obj(mt as *mut GcHeader);
+            }
+        }
+        for &s in self.names.all() {
+            h.mark_obj(s as *mut GcHeader);
+        }
+        h.mark_value(self.last_error);
+        for &v in &self.pinned {
+            h.mark_value(v);
+        }
+        // Pending finalizers keep their objects alive until run.
+        for i in 0..h.tobefnz.len() {
+            let p = h.tobefnz[i];
+            h.mark_obj(p);
+        }
+        // Threads: main thread (not in the object list) and the current thread.
+        // SAFETY: main_thread and th are live for the VM's lifetime / while running.
+        unsafe {
+            h.traverse_thread(&mut *self.main_thread);
+            if self.th != self.main_thread {
+                h.mark_obj(self.th as *mut GcHeader);
+            }
+        }
+        for &t in &self.resume_chain {
+            h.mark_obj(t as *mut GcHeader);
+        }
+    }
+
+    fn run_finalizers(&mut self) {
+        while let Some(p) = self.heap.tobefnz.pop() {
+            // SAFETY: p is a live table or userdata kept by tobefnz until now.
+            let v = unsafe {
+                match (*p).kind {
+                    ObjKind::Table => Value::table(p as *mut LuaTable),
+                    ObjKind::UserData => Value::from_ptr(TAG_USERDATA, p),
+                    _ => continue,
+                }
+            };
+            let gc = self.metafield_by_name(v, self.names.gc);
+            if gc.is_function() {
+                self.pinned.push(v);
+                let saved_top = self.th().top;
+                let r = self.call(gc, &[v]);
+                self.th_mut().top = saved_top;
+                self.pinned.pop();
+                if let Err(e) = r {
+                    let msg = self.error_text(&e);
+                    let mut w = b"error in __gc (".to_vec();
+                    w.extend_from_slice(&msg);
+                    w.push(b')');
+                    self.emit_warning(&w, false);
+                }
+            }
+        }
+    }
+
+    /// Register `obj` for finalization if `mt` has a `__gc` field (`luaC_checkfinalizer`).
+    pub(crate) fn check_finalizer(&mut self, obj: *mut GcHeader, mt: *mut LuaTable) {
+        if mt.is_null() {
+            return;
+        }
+        // SAFETY: live metatable and object.
+        unsafe {
+            if (*mt).get_short_str(self.names.gc).is_nil() || (*obj).flags & FL_FINOBJ != 0 {
+                return;
+            }
+            (*obj).flags |= FL_FINOBJ;
+        }
+        self.heap.finobj.push(obj);
+    }
+
+    /// Safepoint check: collect if due; enforce the memory limit ("not enough memory").
+    #[inline]
+    pub(crate) fn gc_check(&mut self) -> super::LuaResult<()> {
+        if self.heap.due() {
+            self.gc_slow()?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    pub(crate) fn gc_slow(&mut self) -> super::LuaResult<()> {
+        if self.heap.running && !self.heap.in_gc {
+            self.full_gc();
+        } else if !self.heap.running {
+            // Stopped collector: push the threshold up so the check stays cheap.
+            self.heap.threshold = self.heap.allocated.saturating_mul(2).max(MIN_THRESHOLD);
+        }
+        if let Some(limit) = self.heap.memory_limit {
+            if self.heap.allocated > limit {
+                if !self.heap.in_gc {
+                    self.full_gc();
+                }
+                if self.heap.allocated > limit {
+                    return Err(self.memory_error());
+                }
+            }
+            self.heap.threshold = self.heap.threshold.min(limit);
+        }
+        Ok(())
+    }
+
+    /// Stop or restart automatic collection (`collectgarbage("stop"/"restart")`).
+    pub fn gc_set_running(&mut self, on: bool) {
+        self.heap.running = on;
+        if on {
+            self.heap.threshold = self.heap.threshold.max(self.heap.allocated);
+        }
+    }
+    /// Is automatic collection running?
+    pub fn gc_is_running(&self) -> bool {
+        self.heap.running
+    }
+    /// Set the pause (`pause == true`) or step multiplier percentage; returns the previous value.
+    pub fn gc_set_param(&mut self, pause: bool, v: i64) -> i64 {
+        let v = v.clamp(0, 1_000_000) as u32;
+        let slot = if pause {
+            &mut self.heap.pause
+        } else {
+            &mut self.heap.stepmul
+        };
+        let prev = *slot;
+        *slot = v;
+        prev as i64
+    }
+    /// Switch the collector mode name; returns the previous one (the collector is the same).
+    pub fn set_gc_mode(&mut self, mode: GcMode) -> GcMode {
+        std::mem::replace(&mut self.heap.mode, mode)
+    }
+
+    /// Bytes currently accounted to the heap.
+    pub fn memory_in_use(&self) -> usize {
+        self.heap.allocated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::vm::Vm;
+
+    #[test]
+    fn cycles_are_collected() {
+        let mut vm = Vm::new();
+        vm.full_gc();
+        let base = vm.memory_in_use();
+        for _ in 0..1000 {
+            let a = vm.new_table();
+            let b = vm.new_table();
+            let k = vm.new_str(b"other");
+            vm.raw_set(a, k, b).unwrap();
+            vm.raw_set(b, k, a).unwrap();
+        }
+        assert!(vm.memory_in_use() > base + 1000 * 64);
+        vm.full_gc();
+        assert!(
+            vm.memory_in_use() <= base + 1024,
+            "{} vs {}",
+            vm.memory_in_use(),
+            base
+        );
+    }
+
+    #[test]
+    fn rooted_values_survive() {
+        let mut vm = Vm::new();
+        let t = vm.new_table();
+        vm.set_global("keep", t);
+        let s = vm.new_str(b"a fairly long string that is not short at all, >40 bytes");
+        vm.raw_set(t, Value::int(1), s).unwrap();
+        vm.full_gc();
+        vm.full_gc();
+        let keep = vm.get_global("keep");
+        let got = vm.raw_get(keep, Value::int(1));
+        assert_eq!(
+            got.as_str_bytes().unwrap().len(),
+            s.as_str_bytes().unwrap().len()
+        );
+    }
+
+    use crate::vm::Value;
+
+    #[test]
+    fn weak_values_are_cleared() {
+        let mut vm = Vm::new();
+        let t = vm.new_table();
+        vm.set_global("w", t);
+        let mt = vm.new_table();
+        let mode = vm.new_str(b"__mode");
+        let v = vm.new_str(b"v");
+        vm.raw_set(mt, mode, v).unwrap();
+        vm.set_metatable(t, Some(mt)).unwrap();
+        let inner = vm.new_table();
+        vm.raw_set(t, Value::int(1), inner).unwrap();
+        vm.raw_set(t, Value::int(2), Value::int(5)).unwrap();
+        vm.full_gc();
+        let t = vm.get_global("w");
+        assert!(vm.raw_get(t, Value::int(1)).is_nil());
+        assert_eq!(vm.raw_get(t, Value::int(2)).as_int(), Some(5));
+    }
+}

@@ -1,0 +1,779 @@
+//! Lua tables: an array part and a hash part with Lua 5.4's node layout (`ltable.c`).
+//!
+//! # Layout (read inline by compiled code)
+//! `LuaTable` is `#[repr(C)]`; the array part is `array: *mut Value` with `asize: u32` slots holding
+//! keys `1..=asize` (slot `k-1` for key `k`); absent entries are nil. The hash part is `node: *mut Node`
+//! with `1 << lsizenode` nodes when `node` is non-null (no hash part at all when null). A [`Node`] is
+//! `#[repr(C)] { val: Value, key: Value, next: i32 }`; collisions chain through `next` (a relative
+//! offset in nodes, 0 = end), with Brent's variation: a key not in its main position is moved when the
+//! owner of that position arrives (`luaH_newkey`).
+//!
+//! # Invariants
+//! - Keys are never nil or NaN; float keys with an integer value are stored as integers (normalised
+//!   by [`normalize_key`] before any lookup).
+//! - An integer key `k` with `1 <= k <= asize` lives only in the array part.
+//! - A key removed by assigning nil keeps its node (value nil) until the next rehash, so `next` can
+//!   continue a traversal after the current field was cleared (Lua 5.4 manual §6.1 `next`). The GC turns
+//!   such keys into dead keys (`TAG_DEADKEY`, payload kept for identity only).
+//! - Rehash sizing follows `computesizes` (the array part is the largest `n` such that more than `n/2`
+//!   of `1..=n` are used), so sequences stay in the array part.
+//! - `flags` caches absent metamethods (bit `i` set = `TagMethod` `i` known absent, for the first
+//!   [`CACHED_TMS`] events); any store into an empty slot clears it.
+
+use super::gc::{GcHeader, ObjKind};
+use super::string::LuaString;
+use super::value::*;
+use std::cell::Cell;
+
+/// A hash-part node.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Node {
+    /// The value (nil = empty node).
+    pub val: Value,
+    /// The key (nil = free node never used since the last rehash).
+    pub key: Value,
+    /// Offset (in nodes) to the next node of the collision chain; 0 = end of chain.
+    pub next: i32,
+}
+
+/// Number of metamethod events whose absence is cached in [`LuaTable::flags`] (`__index` .. `__eq`).
+pub const CACHED_TMS: u32 = 6;
+/// Largest array-part size (`MAXASIZE`-like bound).
+const MAX_ABITS: usize = 31;
+
+/// A table object. See the module doc for layout and invariants.
+#[repr(C)]
+pub struct LuaTable {
+    pub(crate) hdr: GcHeader,
+    /// Array part (keys `1..=asize`).
+    pub array: *mut Value,
+    /// Number of array slots.
+    pub asize: u32,
+    /// log2 of the number of nodes (meaningful only when `node` is non-null).
+    pub lsizenode: u8,
+    /// Absent-metamethod cache (see module doc).
+    pub flags: Cell<u8>,
+    /// Hash part, or null.
+    pub node: *mut Node,
+    /// All nodes at index >= lastfree are known non-free.
+    pub(crate) lastfree: u32,
+    /// The metatable, or null.
+    pub metatable: *mut LuaTable,
+}
+
+/// Why a key cannot be used for a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyError {
+    /// `t[nil] = v`: "table index is nil".
+    Nil,
+    /// `t[0/0] = v`: "table index is NaN".
+    NaN,
+}
+
+impl KeyError {
+    /// Lua's message for this error.
+    pub fn message(self) -> &'static str {
+        match self {
+            KeyError::Nil => "table index is nil",
+            KeyError::NaN => "table index is NaN",
+        }
+    }
+}
+
+/// Normalise a key: floats with an exact integer value become integers (Lua 5.4 manual §2.1).
+#[inline(always)]
+pub fn normalize_key(k: Value) -> Value {
+    if k.tag == TAG_FLOAT {
+        let f = k.fval();
+        if let Some(i) = super::arith::float_to_int_exact(f) {
+            return Value::int(i);
+        }
+    }
+    k
+}
+
+#[inline(always)]
+fn ceil_log2(x: usize) -> usize {
+    // Smallest l with 2^l >= x (x >= 1).
+    (usize::BITS - (x - 1).leading_zeros()) as usize
+}
+
+fn alloc_values(n: usize) -> *mut Value {
+    if n == 0 {
+        return std::ptr::null_mut();
+    }
+    Box::into_raw(vec![Value::NIL; n].into_boxed_slice()) as *mut Value
+}
+
+/// # Safety
+/// `p` must come from `alloc_values(n)` (or be null with n == 0) and not be used afterwards.
+unsafe fn free_values(p: *mut Value, n: usize) {
+    if !p.is_null() {
+        // SAFETY: p was produced by Box::into_raw of a boxed slice of length n.
+        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n)) });
+    }
+}
+
+fn alloc_nodes(n: usize) -> *mut Node {
+    if n == 0 {
+        return std::ptr::null_mut();
+    }
+    let empty = Node {
+        val: Value::NIL,
+        key: Value::NIL,
+        next: 0,
+    };
+    Box::into_raw(vec![empty; n].into_boxed_slice()) as *mut Node
+}
+
+/// # Safety
+/// As `free_values`, for nodes.
+unsafe fn free_nodes(p: *mut Node, n: usize) {
+    if !p.is_null() {
+        // SAFETY: p was produced by Box::into_raw of a boxed slice of length n.
+        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n)) });
+    }
+}
+
+impl Drop for LuaTable {
+    fn drop(&mut self) {
+        // SAFETY: array/node were allocated by alloc_values/alloc_nodes with these sizes.
+        unsafe {
+            free_values(self.array, self.asize as usize);
+            free_nodes(self.node, self.node_len());
+        }
+    }
+}
+
+impl LuaTable {
+    /// A new table with preallocated array and hash sizes.
+    pub(crate) fn new(narray: usize, nhash: usize) -> LuaTable {
+        let mut t = LuaTable {
+            hdr: GcHeader::new(ObjKind::Table),
+            array: alloc_values(narray),
+            asize: narray as u32,
+            lsizenode: 0,
+            flags: Cell::new(0),
+            node: std::ptr::null_mut(),
+            lastfree: 0,
+            metatable: std::ptr::null_mut(),
+        };
+        t.set_node_vector(nhash);
+        t
+    }
+
+    fn set_node_vector(&mut self, n: usize) {
+        if n == 0 {
+            self.node = std::ptr::null_mut();
+            self.lsizenode = 0;
+            self.lastfree = 0;
+        } else {
+            let lsize = ceil_log2(n);
+            let size = 1usize << lsize;
+            self.node = alloc_nodes(size);
+            self.lsizenode = lsize as u8;
+            self.lastfree = size as u32;
+        }
+    }
+
+    /// Number of hash nodes.
+    #[inline(always)]
+    pub fn node_len(&self) -> usize {
+        if self.node.is_null() {
+            0
+        } else {
+            1 << self.lsizenode
+        }
+    }
+
+    /// Bytes accounted to the GC for this table.
+    pub(crate) fn gc_size(&self) -> usize {
+        std::mem::size_of::<LuaTable>()
+            + self.asize as usize * std::mem::size_of::<Value>()
+            + self.node_len() * std::mem::size_of::<Node>()
+    }
+
+    #[inline(always)]
+    fn array_slice(&self) -> &[Value] {
+        if self.array.is_null() {
+            &[]
+        } else {
+            // SAFETY: array holds asize initialised values.
+            unsafe { std::slice::from_raw_parts(self.array, self.asize as usize) }
+        }
+    }
+
+    #[inline(always)]
+    fn nodes(&self) -> &[Node] {
+        if self.node.is_null() {
+            &[]
+        } else {
+            // SAFETY: node holds node_len() initialised nodes.
+            unsafe { std::slice::from_raw_parts(self.node, self.node_len()) }
+        }
+    }
+
+    #[inline(always)]
+    fn nodes_mut(&mut self) -> &mut [Node] {
+        if self.node.is_null() {
+            &mut []
+        } else {
+            // SAFETY: node holds node_len() initialised nodes, uniquely borrowed through &mut self.
+            unsafe { std::slice::from_raw_parts_mut(self.node, self.node_len()) }
+        }
+    }
+
+    /// Main position of a (normalised, non-nil) key. Requires a hash part.
+    #[inline(always)]
+    fn main_position(&self, k: Value) -> usize {
+        let size = self.node_len();
+        let mask = size - 1;
+        match k.tag {
+            // SAFETY: string keys are live strings.
+            TAG_STR => unsafe { (*(k.payload as *mut LuaString)).hash() as usize & mask },
+            TAG_INT => {
+                let ui = k.payload;
+                (ui % ((mask as u64) | 1)) as usize
+            }
+            TAG_BOOL => (k.payload as usize) & mask,
+            TAG_FLOAT => {
+                // l_hashfloat: frexp-based; any good mix works for keys that are not integers.
+                let b = k.payload;
+                let h = (b ^ (b >> 32)) as u32;
+                (h as usize) % (mask | 1)
+            }
+            _ => ((k.payload as u32) as usize) % (mask | 1),
+        }
+    }
+
+    /// Integer-key lookup (nil when absent).
+    #[inline(always)]
+    pub fn get_int(&self, k: i64) -> Value {
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < self.asize as u64 {
+            // SAFETY: idx < asize.
+            return unsafe { *self.array.add(idx as usize) };
+        }
+        self.get_int_hash(k)
+    }
+
+    fn get_int_hash(&self, k: i64) -> Value {
+        if self.node.is_null() {
+            return Value::NIL;
+        }
+        let nodes = self.nodes();
+        let mut i = self.main_position(Value::int(k));
+        loop {
+            let n = &nodes[i];
+            if n.key.tag == TAG_INT && n.key.payload == k as u64 {
+                return n.val;
+            }
+            if n.next == 0 {
+                return Value::NIL;
+            }
+            i = (i as isize + n.next as isize) as usize;
+        }
+    }
+
+    /// Short-string-key lookup (pointer comparison; `s` must be a short string).
+    #[inline(always)]
+    pub fn get_short_str(&self, s: *mut LuaString) -> Value {
+        if self.node.is_null() {
+            return Value::NIL;
+        }
+        let nodes = self.nodes();
+        // SAFETY: s is a live string.
+        let mut i = unsafe { (*s).hash.get() } as usize & (nodes.len() - 1);
+        loop {
+            let n = &nodes[i];
+            if n.key.tag == TAG_STR && n.key.payload == s as u64 {
+                return n.val;
+            }
+            if n.next == 0 {
+                return Value::NIL;
+            }
+            i = (i as isize + n.next as isize) as usize;
+        }
+    }
+
+    /// Generic lookup (nil when absent or when the key is nil/NaN).
+    #[inline]
+    pub fn get(&self, k: Value) -> Value {
+        match k.tag {
+            TAG_INT => self.get_int(k.ival()),
+            TAG_STR => {
+                // SAFETY: live string.
+                if unsafe { (*(k.payload as *mut LuaString)).short } {
+                    self.get_short_str(k.payload as *mut LuaString)
+                } else {
+                    self.find_node(k)
+                        .map(|i| self.nodes()[i].val)
+                        .unwrap_or(Value::NIL)
+                }
+            }
+            TAG_NIL => Value::NIL,
+            TAG_FLOAT => {
+                let k = normalize_key(k);
+                if k.tag == TAG_INT {
+                    self.get_int(k.ival())
+                } else if k.fval().is_nan() {
+                    Value::NIL
+                } else {
+                    self.find_node(k)
+                        .map(|i| self.nodes()[i].val)
+                        .unwrap_or(Value::NIL)
+                }
+            }
+            _ => self
+                .find_node(k)
+                .map(|i| self.nodes()[i].val)
+                .unwrap_or(Value::NIL),
+        }
+    }
+
+    /// Node index holding key `k` (normalised, not nil), if any. With `dead_ok`, dead keys whose
+    /// payload matches also count (for `next`).
+    fn find_node_ex(&self, k: Value, dead_ok: bool) -> Option<usize> {
+        if self.node.is_null() {
+            return None;
+        }
+        let nodes = self.nodes();
+        let mut i = self.main_position(k);
+        loop {
+            let n = &nodes[i];
+            if key_eq(n.key, k)
+                || (dead_ok && n.key.tag == TAG_DEADKEY && n.key.payload == k.payload)
+            {
+                return Some(i);
+            }
+            if n.next == 0 {
+                return None;
+            }
+            i = (i as isize + n.next as isize) as usize;
+        }
+    }
+
+    #[inline]
+    fn find_node(&self, k: Value) -> Option<usize> {
+        self.find_node_ex(k, false)
+    }
+
+    /// Pointer to the value slot of an existing key (array slot or node value; the value may be nil
+    /// for a removed key), or None when the key has no slot. `k` must be normalised.
+    #[inline]
+    pub(crate) fn slot(&mut self, k: Value) -> Option<*mut Value> {
+        if k.tag == TAG_INT {
+            let idx = (k.payload).wrapping_sub(1);
+            if idx < self.asize as u64 {
+                // SAFETY: idx < asize.
+                return Some(unsafe { self.array.add(idx as usize) });
+            }
+        }
+        if k.tag == TAG_NIL {
+            return None;
+        }
+        let i = self.find_node(k)?;
+        // SAFETY: i < node_len.
+        Some(unsafe { &mut (*self.node.add(i)).val as *mut Value })
+    }
+
+    /// Raw store `t[k] = v` (no metamethods). Returns the change of the table's GC size in bytes
+    /// (non-zero when the table was resized). Errors on nil/NaN keys.
+    pub fn set(&mut self, k: Value, v: Value) -> Result<isize, KeyError> {
+        let k = normalize_key(k);
+        match k.tag {
+            TAG_NIL => return Err(KeyError::Nil),
+            TAG_FLOAT if k.fval().is_nan() => return Err(KeyError::NaN),
+            _ => {}
+        }
+        if let Some(p) = self.slot(k) {
+            // SAFETY: p points into this table's storage.
+            unsafe {
+                if (*p).is_nil() {
+                    self.flags.set(0);
+                }
+                *p = v;
+            }
+            return Ok(0);
+        }
+        if v.is_nil() {
+            return Ok(0);
+        }
+        self.flags.set(0);
+        Ok(self.new_key(k, v))
+    }
+
+    /// Integer-key raw store.
+    #[inline]
+    pub fn set_int(&mut self, k: i64, v: Value) -> isize {
+        let idx = (k as u64).wrapping_sub(1);
+        if idx < self.asize as u64 {
+            // SAFETY: idx < asize.
+            unsafe { *self.array.add(idx as usize) = v };
+            return 0;
+        }
+        // Integer keys are never nil/NaN.
+        self.set(Value::int(k), v).unwrap_or(0)
+    }
+
+    fn get_free_pos(&mut self) -> Option<usize> {
+        while self.lastfree > 0 {
+            self.lastfree -= 1;
+            // SAFETY: lastfree < node_len.
+            if unsafe { (*self.node.add(self.lastfree as usize)).key.is_nil() } {
+                return Some(self.lastfree as usize);
+            }
+        }
+        None
+    }
+
+    /// Insert a key known to be absent (luaH_newkey). Returns the GC size delta.
+    fn new_key(&mut self, k: Value, v: Value) -> isize {
+        if self.node.is_null() {
+            let d = self.rehash(k);
+            return d + self.set(k, v).unwrap_or(0);
+        }
+        let mut mp = self.main_position(k);
+        let mp_node = self.nodes()[mp];
+        if !mp_node.val.is_nil() {
+            let f = match self.get_free_pos() {
+                Some(f) => f,
+                None => {
+                    let d = self.rehash(k);
+                    return d + self.set(k, v).unwrap_or(0);
+                }
+            };
+            let other_mp = self.main_position(mp_node.key);
+            let nodes = self.nodes_mut();
+            if other_mp != mp {
+                // The colliding node is out of its main position: move it to the free slot.
+                let mut o = other_mp;
+                while (o as isize + nodes[o].next as isize) as usize != mp {
+                    o = (o as isize + nodes[o].next as isize) as usize;
+                }
+                nodes[o].next = (f as isize - o as isize) as i32;
+                nodes[f] = nodes[mp];
+                if nodes[mp].next != 0 {
+                    nodes[f].next += (mp as isize - f as isize) as i32;
+                    nodes[mp].next = 0;
+                }
+                nodes[mp].val = Value::NIL;
+            } else {
+                // The colliding node is in its own main position: chain the new key at f.
+                if nodes[mp].next != 0 {
+                    nodes[f].next = ((mp as isize + nodes[mp].next as isize) - f as isize) as i32;
+                } else {
+                    nodes[f].next = 0;
+                }
+                nodes[mp].next = (f as isize - mp as isize) as i32;
+                mp = f;
+            }
+        }
+        let nodes = self.nodes_mut();
+        nodes[mp].key = k;
+        nodes[mp].val = v;
+        0
+    }
+
+    /// Resize to fit the current keys plus `extra` (luaH_resize via rehash/computesizes).
+    fn rehash(&mut self, extra: Value) -> isize {
+        let mut nums = [0usize; MAX_ABITS + 1];
+        let mut na = self.num_use_array(&mut nums);
+        let mut total = na;
+        // Count hash keys.
+        for n in self.nodes() {
+            if !n.val.is_nil() {
+                if n.key.tag == TAG_INT {
+                    na += count_int(n.key.ival(), &mut nums);
+                }
+                total += 1;
+            }
+        }
+        if extra.tag == TAG_INT {
+            na += count_int(extra.ival(), &mut nums);
+        }
+        total += 1;
+        let (asize, na_in_array) = compute_sizes(&nums, na);
+        self.resize(asize, total - na_in_array)
+    }
+
+    fn num_use_array(&self, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
+        let arr = self.array_slice();
+        let mut ause = 0;
+        let mut i = 1usize; // traverses all array keys
+        let mut ttlg = 1usize; // 2^lg
+        for lg in 0..=MAX_ABITS {
+            let mut lc = 0;
+            let mut lim = ttlg;
+            if lim > arr.len() {
+                lim = arr.len();
+                if i > lim {
+                    break;
+                }
+            }
+            while i <= lim {
+                if !arr[i - 1].is_nil() {
+                    lc += 1;
+                }
+                i += 1;
+            }
+            nums[lg] += lc;
+            ause += lc;
+            ttlg *= 2;
+        }
+        ause
+    }
+
+    /// Resize the array part to `new_asize` and the hash part to hold `nhsize` keys; re-insert
+    /// everything. Returns the GC size delta in bytes.
+    pub(crate) fn resize(&mut self, new_asize: usize, nhsize: usize) -> isize {
+        let before = self.gc_size() as isize;
+        let old_asize = self.asize as usize;
+        let old_array = self.array;
+        let old_node = self.node;
+        let old_nlen = self.node_len();
+        // New parts.
+        self.array = alloc_values(new_asize);
+        self.asize = new_asize as u32;
+        self.set_node_vector(nhsize);
+        // SAFETY: old_array has old_asize values; we copy the overlapping prefix.
+        unsafe {
+            let keep = old_asize.min(new_asize);
+            if keep > 0 {
+                std::ptr::copy_nonoverlapping(old_array, self.array, keep);
+            }
+            // Vanishing array slice goes to the hash part.
+            for i in new_asize..old_asize {
+                let v = *old_array.add(i);
+                if !v.is_nil() {
+                    self.set_int(i as i64 + 1, v);
+                }
+            }
+            // Re-insert the old hash part.
+            for j in 0..old_nlen {
+                let n = *old_node.add(j);
+                if !n.val.is_nil() {
+                    let _ = self.set(n.key, n.val);
+                }
+            }
+            free_values(old_array, old_asize);
+            free_nodes(old_node, old_nlen);
+        }
+        self.gc_size() as isize - before
+    }
+
+    /// The length border (`luaH_getn`): some `n` with `t[n] ~= nil` (or `n == 0`) and `t[n+1] == nil`.
+    pub fn length(&self) -> i64 {
+        let arr = self.array_slice();
+        let j = arr.len();
+        if j > 0 && arr[j - 1].is_nil() {
+            // A border inside the array part: binary search.
+            if j >= 2 && !arr[j - 2].is_nil() {
+                return (j - 1) as i64;
+            }
+            let (mut i, mut j) = (0usize, j);
+            while j - i > 1 {
+                let m = (i + j) / 2;
+                if arr[m - 1].is_nil() {
+                    j = m;
+                } else {
+                    i = m;
+                }
+            }
+            return i as i64;
+        }
+        if self.node.is_null() || self.get_int_hash(j as i64 + 1).is_nil() {
+            return j as i64;
+        }
+        // Unbound search in the hash part.
+        let mut i = j as u64 + 1;
+        let mut j = i * 2;
+        while !self.get_int(j as i64).is_nil() {
+            i = j;
+            if j > (i64::MAX as u64) / 2 {
+                // Pathological: linear search.
+                let mut k = 1i64;
+                while !self.get_int(k).is_nil() {
+                    k += 1;
+                }
+                return k - 1;
+            }
+            j *= 2;
+        }
+        while j - i > 1 {
+            let m = (i + j) / 2;
+            if self.get_int(m as i64).is_nil() {
+                j = m;
+            } else {
+                i = m;
+            }
+        }
+        i as i64
+    }
+
+    /// Traversal (`next`): the entry after `k` (`k` nil = first), in array order then node order.
+    /// `Err(())` when `k` is not a key of the table ("invalid key to 'next'").
+    pub fn next(&self, k: Value) -> Result<Option<(Value, Value)>, ()> {
+        let k = normalize_key(k);
+        let asize = self.asize as usize;
+        let mut i: usize = match k.tag {
+            TAG_NIL => 0,
+            TAG_INT if (k.payload.wrapping_sub(1)) < asize as u64 => k.payload as usize,
+            _ => match self.find_node_ex(k, true) {
+                Some(n) => asize + n + 1,
+                None => return Err(()),
+            },
+        };
+        let arr = self.array_slice();
+        while i < asize {
+            if !arr[i].is_nil() {
+                return Ok(Some((Value::int(i as i64 + 1), arr[i])));
+            }
+            i += 1;
+        }
+        let nodes = self.nodes();
+        let mut n = i - asize;
+        while n < nodes.len() {
+            if !nodes[n].val.is_nil() {
+                return Ok(Some((nodes[n].key, nodes[n].val)));
+            }
+            n += 1;
+        }
+        Ok(None)
+    }
+
+    /// Iterate raw over all (key, value) slots for the GC (including nil values).
+    pub(crate) fn array_values(&self) -> &[Value] {
+        self.array_slice()
+    }
+    pub(crate) fn node_slice(&self) -> &[Node] {
+        self.nodes()
+    }
+    pub(crate) fn node_slice_mut(&mut self) -> &mut [Node] {
+        self.nodes_mut()
+    }
+    pub(crate) fn array_values_mut(&mut self) -> &mut [Value] {
+        if self.array.is_null() {
+            &mut []
+        } else {
+            // SAFETY: array holds asize initialised values, uniquely borrowed.
+            unsafe { std::slice::from_raw_parts_mut(self.array, self.asize as usize) }
+        }
+    }
+}
+
+/// Raw key equality for lookups (keys are normalised: no int/float cross cases).
+#[inline(always)]
+fn key_eq(a: Value, b: Value) -> bool {
+    if a.tag != b.tag {
+        return false;
+    }
+    if a.payload == b.payload {
+        return true;
+    }
+    if a.tag == TAG_STR {
+        // SAFETY: both are live strings.
+        unsafe {
+            let (x, y) = (
+                &*(a.payload as *mut LuaString),
+                &*(b.payload as *mut LuaString),
+            );
+            !x.short && !y.short && x.data == y.data
+        }
+    } else {
+        false
+    }
+}
+
+fn count_int(k: i64, nums: &mut [usize; MAX_ABITS + 1]) -> usize {
+    if k >= 1 && (k as u64) <= (1u64 << MAX_ABITS) {
+        nums[ceil_log2(k as usize)] += 1;
+        1
+    } else {
+        0
+    }
+}
+
+/// `computesizes`: the optimal array size and how many integer keys go to the array part.
+fn compute_sizes(nums: &[usize; MAX_ABITS + 1], na_total: usize) -> (usize, usize) {
+    let mut a = 0;
+    let mut na = 0;
+    let mut optimal = 0;
+    let mut twotoi = 1usize;
+    let mut i = 0;
+    while i <= MAX_ABITS && na_total > twotoi / 2 {
+        a += nums[i];
+        if a > twotoi / 2 {
+            optimal = twotoi;
+            na = a;
+        }
+        i += 1;
+        twotoi *= 2;
+    }
+    (optimal, na)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_migrates_to_array() {
+        let mut t = LuaTable::new(0, 0);
+        for i in 1..=100 {
+            t.set(Value::int(i), Value::int(i * 10)).unwrap();
+        }
+        assert!(t.asize >= 100, "asize = {}", t.asize);
+        assert_eq!(t.length(), 100);
+        assert_eq!(t.get_int(37).as_int(), Some(370));
+        assert!(t.get_int(101).is_nil());
+    }
+
+    #[test]
+    fn hash_keys_and_next_order_stable() {
+        let mut t = LuaTable::new(0, 0);
+        for i in 0..50 {
+            t.set(Value::int(i * 1000 + 7), Value::int(i)).unwrap();
+        }
+        let mut seen = 0;
+        let mut k = Value::NIL;
+        while let Some((nk, v)) = t.next(k).unwrap() {
+            // Assigning nil to the current field during traversal is allowed.
+            t.set(nk, Value::NIL).unwrap();
+            assert_eq!(nk.as_int().unwrap(), v.as_int().unwrap() * 1000 + 7);
+            seen += 1;
+            k = nk;
+        }
+        assert_eq!(seen, 50);
+        assert!(t.next(Value::int(123456)).is_err());
+    }
+
+    #[test]
+    fn float_keys_normalise_and_bad_keys_rejected() {
+        let mut t = LuaTable::new(0, 0);
+        t.set(Value::float(3.0), Value::TRUE).unwrap();
+        assert!(t.get_int(3).is_truthy());
+        assert_eq!(t.set(Value::NIL, Value::TRUE), Err(KeyError::Nil));
+        assert_eq!(
+            t.set(Value::float(f64::NAN), Value::TRUE),
+            Err(KeyError::NaN)
+        );
+        t.set(Value::float(2.5), Value::int(1)).unwrap();
+        assert_eq!(t.get(Value::float(2.5)).as_int(), Some(1));
+    }
+
+    #[test]
+    fn border_with_hash_part() {
+        let mut t = LuaTable::new(0, 0);
+        t.set(Value::int(1), Value::TRUE).unwrap();
+        t.set(Value::int(2), Value::TRUE).unwrap();
+        t.set(Value::int(4), Value::TRUE).unwrap();
+        let n = t.length();
+        assert!(n == 2 || n == 4);
+        let mut e = LuaTable::new(0, 0);
+        assert_eq!(e.length(), 0);
+        e.set(Value::int(1), Value::int(1)).unwrap();
+        assert_eq!(e.length(), 1);
+    }
+}

@@ -1,0 +1,11 @@
+-- rawget/rawset/rawequal/rawlen in detail
+local t = setmetatable({}, {__index = function() return "dflt" end, __newindex = function() error("blocked") end})
+print(rawset(t, "a", 1) == t, rawget(t, "a"), t.a, t.b, rawget(t, "b"))
+print(pcall(function() t.c = 1 end))
+print(rawlen({1, 2, 3}), rawlen("hello"), rawlen(setmetatable({1}, {__len = function() return 10 end})))
+print(rawequal(t, t), rawequal("x", "x"), rawequal(1, 1.0), rawequal(0.0, -0.0), rawequal(nil, nil))
+print(pcall(rawset, {}, 0/0, 1))
+print(pcall(rawset, 1, 1, 1))
+print(rawget(t, 1.0), pcall(rawget))
+rawset(t, 1.0, "float one")
+print(rawget(t, 1), math.type(next(t, "a") or 0))

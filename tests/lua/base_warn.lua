@@ -1,0 +1,12 @@
+-- warn: off by default, @on/@off control messages
+warn("not shown")
+warn("@on")
+warn("shown ", "in ", "pieces")
+warn("@off")
+warn("hidden again")
+warn("@on")
+warn("@unknown control is ignored")
+warn("last")
+print(pcall(warn))
+print(pcall(warn, {}))
+print("done")

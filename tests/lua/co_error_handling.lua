@@ -1,0 +1,21 @@
+-- errors inside coroutines: caught by pcall inside, returned by resume, traceback of coroutine
+local co = coroutine.create(function()
+  local ok, e = pcall(error, "inside pcall")
+  coroutine.yield(ok, e)
+  error({code = 42})
+end)
+print(coroutine.resume(co))
+local ok, e = coroutine.resume(co)
+print(ok, type(e), e.code)
+local co2 = coroutine.create(function() local function deep(n) if n == 0 then error("deep error") end deep(n - 1) end deep(5) end)
+print(coroutine.resume(co2))
+print(debug.traceback(co2):match("^stack traceback:") ~= nil)
+-- xpcall inside a coroutine with a yielding body
+local co3 = coroutine.wrap(function()
+  return xpcall(function() coroutine.yield("y") error("after yield") end, function(m) return "H(" .. m .. ")" end)
+end)
+print(co3())
+print(co3())
+-- error while resuming a non-coroutine
+print(pcall(coroutine.resume, {}))
+print(pcall(coroutine.wrap, 1))

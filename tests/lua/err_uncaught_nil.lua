@@ -1,0 +1,2 @@
+-- uncaught error(nil)
+error(nil)

@@ -1,0 +1,2 @@
+-- uncaught error with a number value and level 0
+error(42)

@@ -1,0 +1,37 @@
+-- io: write and read files in a temporary location
+local name = os.tmpname()
+local f = assert(io.open(name, "w"))
+print(io.type(f), io.type(io.stdout), io.type(42))
+print(f:write("line one\n", "line two\n", 3, " ", 4.5, "\n", "12 0x1F -3.5e1 nan\n", "last line no newline") == f)
+f:close()
+print(io.type(f), tostring(f))
+print(pcall(f.write, f, "x"))
+f = assert(io.open(name, "r"))
+print(f:read())
+print(f:read("L"))
+print(f:read("n", "n"))
+print(f:read("l"))
+print(f:read("n", "n", "n"))
+print(f:read("n"))
+print(f:read(4), f:read(0))
+print(f:read("a"))
+print(f:read("a"), f:read("l"), f:read(0))
+f:close()
+-- lines
+for l in io.lines(name) do io.write("[", l, "]") end print()
+for a, b in io.lines(name, 4, 2) do io.write(a, "|", b, " ") break end print()
+local fh = assert(io.open(name))
+local n = 0
+for l in fh:lines("L") do n = n + #l end
+print("total bytes", n)
+print(fh:seek("set", 5), fh:read(3), fh:seek("cur"), fh:seek("end"))
+fh:close()
+-- append mode
+local g = assert(io.open(name, "a")); g:write("\nappended"); g:close()
+local all = assert(io.open(name)):read("a")
+print(#all, all:sub(-8))
+-- errors
+print(io.open("/nonexistent/dir/file", "r"))
+print(pcall(io.open, name, "rw+x"))
+print(pcall(io.lines, "/nonexistent/file"))
+os.remove(name)

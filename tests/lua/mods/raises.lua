@@ -1,0 +1,2 @@
+-- a module that raises at load time
+error("module raised an error")

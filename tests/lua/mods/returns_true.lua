@@ -1,0 +1,2 @@
+-- a module that returns nothing: require gives true
+local _ = 1

@@ -1,0 +1,10 @@
+-- bitwise operators on 64-bit integers
+print(5 & 3, 5 | 3, 5 ~ 3, ~5, 1 << 4, 256 >> 4)
+print(1 << 63, 1 << 64, 1 << -1, -1 >> 1, -1 >> 63, -1 >> 64, 2 >> -1)
+print(0xF0 & 0x3C, 0xF0 | 0x0F, ~0, ~math.mininteger)
+print(math.maxinteger & -1, math.mininteger | 0)
+print(3.0 & 1, pcall(function() return "0xff" & 15 end))
+print(pcall(function() return 1.5 & 1 end))
+print(pcall(function() return {} | 1 end))
+print(pcall(function() local x = nil return x ~ 1 end))
+print(string.format("%x", 0xdeadbeef ~ 0xffffffff))

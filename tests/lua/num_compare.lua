@@ -1,0 +1,17 @@
+-- exact comparisons between integers and floats (no precision loss)
+local big = math.maxinteger
+print(big < 2^63, big + 0.0 == 2^63, big == 2^63, big < big + 0.0)
+print(2^53 + 1 == 2^53, (2^53|0) + 1 == 2^53, (2^53|0) + 1 > 2^53)
+print(math.mininteger == -2^63, math.mininteger < -2^63, math.mininteger <= -2^63)
+print(1 < 1.5, 2 > 1.5, 1 <= 1.0, -1 < -0.5, 0 == -0.0)
+local nan = 0/0
+print(nan == nan, nan < 1, nan > 1, nan <= nan, 1 < nan, nan ~= nan)
+print(math.huge > big, -math.huge < math.mininteger)
+print("a" < "b", "a" < "ab", "" < "a", "Z" < "a", "abc" <= "abc", "b" > "abc")
+print("a\0b" < "a\0c", "a\0" > "a")
+print(pcall(function() return 1 < "2" end))
+print(pcall(function() return {} < {} end))
+print(pcall(function() return nil > 1 end))
+print(pcall(function() return true <= false end))
+print(pcall(function() return print < print end))
+print(1 == "1", {} == {}, print == print)

@@ -1,0 +1,10 @@
+-- integer division and modulo by zero raise errors; float division by zero does not
+print(pcall(function() return 1 // 0 end))
+print(pcall(function() return 1 % 0 end))
+print(pcall(function() local a, b = 10, 0 return a // b end))
+print(pcall(function() local a, b = 10, 0 return a % b end))
+print(1 / 0, -1 / 0, 0 / 0 ~= 0 / 0)
+print(1 // 0.0, -1 // 0.0, 1.0 % 0 ~= 1.0 % 0)
+print(1 / 0 == math.huge, math.type(1 / 0))
+print(pcall(function() return "10" // "0" end))
+print(pcall(function() return 10 // "0.0" end))

@@ -1,0 +1,12 @@
+-- gsub with anchors, %0 for whole match, special chars in replacement and patterns
+print(("hello"):gsub("^h", "H"), ("hello"):gsub("o$", "O"), ("hello"):gsub("^", ">"), ("hello"):gsub("$", "<"))
+print(("a.b.c"):gsub("%.", "%%"), ("path/to/file"):gsub("/", "\\"))
+print(("abc"):gsub("%w", "%0%0"), ("abc"):gsub("(%w)", "[%1]"), ("abc"):gsub("", "|"))
+print(("one two"):gsub("(%w+)", string.upper), ("x y z"):gsub("%s", "", 1))
+print(("CamelCaseString"):gsub("(%u)", function(c) return "_" .. c:lower() end))
+print(("  indent"):gsub("^%s+", ""), ("trailing   "):gsub("%s+$", ""))
+print(("a,b;c d"):gsub("[,; ]", {[","] = "<comma>", [";"] = "<semi>"}))
+print(("%d"):gsub("%%d", "number"))
+print(("aaa"):gsub("a", "b", 0), ("aaa"):gsub("a", "b", 2.0))
+print(pcall(string.gsub, "aaa", "a", "b", 1.5))
+print(("hello world"):gsub("o", {o = "0"}), ("abc"):gsub("b", function() end))

@@ -1,0 +1,16 @@
+-- numeric literals: decimal, hex, exponents, hex floats
+print(0, 00, 123, 1e2, 1E2, 1e-2, .5, 5., 3.25e+1)
+print(0x10, 0XfF, 0xA, 0x7fffffffffffffff, 0xffffffffffffffff)
+print(0x1p4, 0x.8p1, 0x1.8p1, 0xA.8p0, 0x1P-2, 0x.1)
+print(math.type(1), math.type(1.0), math.type(1e2), math.type(0x10), math.type(0x1p4))
+print(9223372036854775807, 9223372036854775808, -9223372036854775808)
+print(math.type(9223372036854775807), math.type(9223372036854775808))
+-- hex integers wrap around
+print(0x10000000000000000, 0x1ffffffffffffffff)
+print(1e308 * 10, -1e308 * 10)
+print(2^53, 2^63, 1e15, 1e16, 123456789012345.0)
+print(load("return 3x"))
+print(load("return 0x"))
+print(load("return 1e"))
+print(load("return 1..2"))
+print(3 .. 4)

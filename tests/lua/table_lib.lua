@@ -1,0 +1,33 @@
+-- table.insert, remove, concat, unpack, pack, move
+local t = {1, 2, 3}
+table.insert(t, 4); table.insert(t, 1, 0)
+print(table.concat(t, ","))
+print(pcall(table.insert, t, 10, 5))
+print(pcall(table.insert, t, 0, 5))
+print(pcall(table.insert, t))
+print(pcall(table.insert, t, 1, 2, 3))
+print(pcall(table.insert, nil, 1))
+print(table.remove(t), table.remove(t, 1), table.concat(t, ","))
+print(table.remove({}), table.remove({}, 0), #t)
+print(table.remove(t, #t + 1), pcall(table.remove, t, 7))
+print(table.concat({1, 2.5, "x"}, "-"), table.concat({}, "x"), table.concat({"a", "b", "c"}, ", ", 2, 3), table.concat({1, 2}, "", 3))
+print(pcall(table.concat, {1, {}, 3}))
+print(pcall(table.concat, {1, 2, nil, 4}, ",", 1, 4))
+print(table.unpack({1, 2, 3}), table.unpack({1, 2, 3}, 2), table.unpack({1, 2, 3}, 2, 5))
+print(select("#", table.unpack({}, 1, 3)), table.unpack({1}, 3, 2))
+print(pcall(table.unpack, {}, 1, 1e8))
+local pk = table.pack(1, nil, 3)
+print(pk.n, pk[1], pk[2], pk[3], table.pack().n)
+local m = table.move({1, 2, 3, 4, 5}, 2, 4, 1)
+print(table.concat(m, ","))
+local dst = table.move({1, 2, 3}, 1, 3, 3, {"a", "b"})
+print(table.concat(dst, ","))
+print(table.concat(table.move({1, 2, 3}, 1, 3, 2), ","))
+print(pcall(table.move, {}, 1, math.maxinteger, 2))
+-- metamethods respected
+local log = {}
+local proxy = setmetatable({}, {__index = function(_, i) return i <= 3 and i * 10 or nil end,
+  __len = function() return 3 end, __newindex = function(t, k, v) log[#log + 1] = k .. "=" .. tostring(v) rawset(t, k, v) end})
+print(table.concat(proxy, ","), table.unpack(proxy))
+table.insert(proxy, "x")
+print(table.concat(log, " "))

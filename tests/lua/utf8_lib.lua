@@ -1,0 +1,18 @@
+-- utf8 library
+print(utf8.char(72, 228, 8364, 128512), utf8.char(), #utf8.char(0x7FFFFFFF))
+print(utf8.charpattern)
+local s = "häll€ 😀"
+print(utf8.len(s), #s, utf8.len(s, 3), utf8.len(s, -4))
+print(utf8.len("\xff"), utf8.len("abc\x80def"), utf8.len(""))
+for p, c in utf8.codes("aé€") do io.write(p, ":", c, " ") end print()
+print(utf8.codepoint(s, 1, -1))
+print(utf8.codepoint("é"), pcall(utf8.codepoint, "\xff"))
+print(utf8.offset(s, 3), utf8.offset(s, -1), utf8.offset(s, 0, 3), utf8.offset(s, 20))
+print(pcall(utf8.offset, s, 1, 3))
+print(pcall(function() for p, c in utf8.codes("a\x80") do end end))
+print(utf8.len("\u{7FFFFFFF}"), utf8.len("\u{7FFFFFFF}", 1, -1, true))
+print(pcall(utf8.char, -1))
+for c in s:gmatch(utf8.charpattern) do io.write("[", c, "]") end print()
+print(utf8.codepoint("\u{10FFFF}"), pcall(utf8.codepoint, "\u{110000}"))
+print(utf8.codepoint("\u{110000}", 1, 1, true))
+print(pcall(utf8.len, "abc", 5))
