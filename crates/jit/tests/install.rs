@@ -5,13 +5,13 @@ mod support;
 
 use std::sync::Mutex;
 
-use support::{Symbols, build, import, runtime};
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{InstBuilder, UserExternalName};
 use moonlift_jit::code_memory::{CodeMemoryConfig, CodeMemoryError};
 use moonlift_jit::reloc::LinkTarget;
 use moonlift_jit::runtime::{JitConfig, JitError, JitRuntime};
+use support::{Symbols, build, import, runtime};
 
 extern "C" fn rust_triple(x: i64) -> i64 {
     3 * x

@@ -14,4 +14,9 @@ use crate::vm::Vm;
 /// Open the standard libraries into `vm` (`luaL_openlibs`).
 pub fn open_libs(vm: &mut Vm) {
     base::open(vm);
+    package::open(vm);
+    io::open(vm);
+    os::open(vm);
+    string::open(vm);
+    math::open(vm);
 }

@@ -30,7 +30,8 @@ impl Vm {
     /// at `func..` (`top` = one past the last when `nresults == -1`, else `func + nresults`).
     pub(crate) fn call_value(&mut self, func: usize, nresults: i32) -> LuaResult<()> {
         self.n_ccalls += 1;
-        if self.n_ccalls >= LUAI_MAXCCALLS {
+        if self.n_ccalls >= LUAI_MAXCCALLS || super::state::approx_sp() < self.native_stack_guard()
+        {
             let r = self.cstack_error();
             if let Err(e) = r {
                 self.n_ccalls -= 1;
@@ -51,8 +52,25 @@ impl Vm {
         r
     }
 
+    /// The native stack guard for the running OS thread (computed on first use, recomputed when
+    /// the VM is driven from a different thread whose stack lies elsewhere).
+    #[inline]
+    fn native_stack_guard(&mut self) -> usize {
+        let sp = super::state::approx_sp();
+        let lim = self.native_stack_limit;
+        // A limit far from sp (more than 1 GiB) belongs to another thread's stack: recompute.
+        if lim == 0 || sp < lim.saturating_sub(1 << 30) || sp > lim + (1 << 30) {
+            self.native_stack_limit = super::state::current_native_stack_limit();
+        }
+        self.native_stack_limit
+    }
+
     #[cold]
     fn cstack_error(&mut self) -> LuaResult<()> {
+        if super::state::approx_sp() < self.native_stack_limit && self.n_ccalls < LUAI_MAXCCALLS {
+            // Out of native stack before reaching the call-count limit (small thread stacks).
+            return Err(self.runtime_error("C stack overflow"));
+        }
         if self.n_ccalls == LUAI_MAXCCALLS {
             Err(self.runtime_error("C stack overflow"))
         } else if self.n_ccalls >= LUAI_MAXCCALLS / 10 * 11 {

@@ -14,6 +14,11 @@
 //! `max_stack` (front-end invariant, `proto.rs`), and `base + max_stack <= ci.top` lies inside the
 //! reserved stack (checked by `precall`), so `base.add(r)` is in bounds for all `r` used.
 
+#![allow(
+    clippy::needless_borrow,
+    reason = "explicit `&(*ptr).field` borrows are required by rustc's dangerous_implicit_autorefs lint"
+)]
+
 use super::Vm;
 use super::arith;
 use super::error::LuaResult;
@@ -474,7 +479,7 @@ impl Vm {
                                     pc += 1;
                                 } else {
                                     savepc!();
-                                    return Err(self.runtime_error("attempt to perform 'n%%0'"));
+                                    return Err(self.runtime_error("attempt to perform 'n%0'"));
                                 }
                             } else {
                                 float_op!(i, v1, v2, arith::float_mod);

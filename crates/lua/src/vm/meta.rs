@@ -272,7 +272,7 @@ impl Vm {
             Mul if both_int => Value::int(a.ival().wrapping_mul(b.ival())),
             Mod if both_int => {
                 if b.ival() == 0 {
-                    return Err(self.runtime_error("attempt to perform 'n%%0'"));
+                    return Err(self.runtime_error("attempt to perform 'n%0'"));
                 }
                 Value::int(arith::int_mod(a.ival(), b.ival()))
             }
@@ -443,7 +443,8 @@ impl Vm {
         self.order_tm(a, b, TagMethod::Lt)
     }
 
-    /// `a <= b` (`luaV_lessequal`; no `__lt` fallback in 5.4).
+    /// `a <= b` (`luaV_lessequal`). Like PUC-Lua 5.4 built with `LUA_COMPAT_LT_LE` (the default
+    /// `LUA_COMPAT_5_3` build that `lua5.4` ships), a missing `__le` falls back to `not (b < a)`.
     pub(crate) fn less_equal(&mut self, a: Value, b: Value) -> LuaResult<bool> {
         if a.is_number() && b.is_number() {
             return Ok(arith::num_le(a, b));
@@ -451,7 +452,21 @@ impl Vm {
         if let (Some(x), Some(y)) = (a.as_str_bytes(), b.as_str_bytes()) {
             return Ok(x <= y);
         }
-        self.order_tm(a, b, TagMethod::Le)
+        let mut tm = self.metamethod(a, TagMethod::Le);
+        if tm.is_nil() {
+            tm = self.metamethod(b, TagMethod::Le);
+        }
+        if !tm.is_nil() {
+            return Ok(self.call_tm1(tm, a, b)?.is_truthy());
+        }
+        let mut lt = self.metamethod(b, TagMethod::Lt);
+        if lt.is_nil() {
+            lt = self.metamethod(a, TagMethod::Lt);
+        }
+        if !lt.is_nil() {
+            return Ok(!self.call_tm1(lt, b, a)?.is_truthy());
+        }
+        Err(self.order_error(a, b))
     }
 
     // ----- concatenation -----------------------------------------------------------------------

@@ -66,9 +66,41 @@ pub struct Vm {
     pub(crate) warn_on: bool,
     pub(crate) warn_buf: Vec<u8>,
     pub(crate) warn_handler: Option<WarnHandler>,
-    pub(crate) stdout: std::io::BufWriter<std::io::Stdout>,
+    pub(crate) stdout: Box<dyn Write>,
     /// Scratch buffer for number formatting / concatenation.
     pub(crate) scratch: Vec<u8>,
+    /// Lowest native stack address Rust-level recursion may reach before raising "C stack overflow"
+    /// (the running OS thread's stack bottom plus a safety margin); 0 = not yet known.
+    pub(crate) native_stack_limit: usize,
+}
+
+/// Native stack kept free below the guard for error handling and natives (bytes).
+const NATIVE_STACK_MARGIN: usize = 256 * 1024;
+
+/// The lowest usable address of the current OS thread's stack plus the margin (0 if unknown).
+pub(crate) fn current_native_stack_limit() -> usize {
+    // SAFETY: pthread_getattr_np fills `attr` for the calling thread; we destroy it after reading.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return 0;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let r = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        if r != 0 || size <= NATIVE_STACK_MARGIN * 2 {
+            return 0;
+        }
+        addr as usize + NATIVE_STACK_MARGIN
+    }
+}
+
+/// Approximate current native stack pointer.
+#[inline(always)]
+pub(crate) fn approx_sp() -> usize {
+    let x = 0u8;
+    std::hint::black_box(&x) as *const u8 as usize
 }
 
 impl Drop for Vm {
@@ -118,8 +150,12 @@ impl Vm {
             warn_on: false,
             warn_buf: Vec::new(),
             warn_handler: None,
-            stdout: std::io::BufWriter::with_capacity(1 << 15, std::io::stdout()),
+            stdout: Box::new(std::io::BufWriter::with_capacity(
+                1 << 15,
+                std::io::stdout(),
+            )),
             scratch: Vec::new(),
+            native_stack_limit: 0,
         };
         // The collector cannot run before the roots exist.
         vm.heap.running = false;
@@ -299,10 +335,17 @@ impl Vm {
         r
     }
 
-    /// Buffered standard output shared by `print` and the io library (flushed at exit and before
-    /// anything is written to stderr by the CLI).
-    pub fn stdout(&mut self) -> &mut std::io::BufWriter<std::io::Stdout> {
-        &mut self.stdout
+    /// Buffered standard output shared by `print` and the io library (`io.write`, `io.stdout`), so
+    /// their output interleaves correctly. Flushed when the `Vm` is dropped and before warnings go to
+    /// stderr; the CLI flushes it before printing errors and after each REPL line.
+    pub fn stdout(&mut self) -> &mut dyn Write {
+        &mut *self.stdout
+    }
+
+    /// Replace the standard-output sink (tests capture output this way). The old sink is flushed.
+    pub fn set_stdout(&mut self, w: Box<dyn Write>) {
+        let _ = self.stdout.flush();
+        self.stdout = w;
     }
 }
 

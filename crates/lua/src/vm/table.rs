@@ -278,7 +278,7 @@ impl LuaTable {
 
     /// Short-string-key lookup (pointer comparison; `s` must be a short string).
     #[inline(always)]
-    pub fn get_short_str(&self, s: *mut LuaString) -> Value {
+    pub(crate) fn get_short_str(&self, s: *mut LuaString) -> Value {
         if self.node.is_null() {
             return Value::NIL;
         }
