@@ -157,10 +157,10 @@ proptest! {
         if fmt.windows(2).any(|w| w[0] == b'c' && w[1].is_ascii_digit()) {
             return Ok(());
         }
-        if let Ok(bytes) = pack::pack(&fmt, &mut &vals[..]) {
-            if let Ok((_, next)) = pack::unpack(&fmt, &bytes, 1) {
-                prop_assert_eq!(next, bytes.len());
-            }
+        if let Ok(bytes) = pack::pack(&fmt, &mut &vals[..])
+            && let Ok((_, next)) = pack::unpack(&fmt, &bytes, 1)
+        {
+            prop_assert_eq!(next, bytes.len());
         }
         let _ = pack::unpack(&fmt, &data, init);
         let _ = pack::packsize(&fmt);

@@ -8,6 +8,7 @@ pub mod os;
 pub mod pack;
 pub mod package;
 pub mod string;
+pub mod utf8;
 
 use crate::vm::Vm;
 
@@ -19,4 +20,5 @@ pub fn open_libs(vm: &mut Vm) {
     os::open(vm);
     string::open(vm);
     math::open(vm);
+    utf8::open(vm);
 }

@@ -12,6 +12,7 @@
 //! Errors carry the Lua argument they blame ([`PackError::arg`]) so the binding can format
 //! `bad argument #n to 'string.pack' (msg)`; errors without an argument are raised as is.
 
+use crate::vm::{LuaError, LuaResult, Value, Vm};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -146,8 +147,10 @@ pub enum Unpacked<'d> {
 /// after the format). Implementations apply Lua's coercions and report their own errors
 /// (e.g. `number expected, got nil`).
 pub trait PackSource {
-    /// Error type; engine errors convert into it.
-    type Error: From<PackError>;
+    /// Error type of the source (e.g. the VM's error).
+    type Error;
+    /// Converts an engine error into [`PackSource::Error`].
+    fn raise(&mut self, e: PackError) -> Self::Error;
     /// `luaL_checkinteger(arg)`.
     fn integer(&mut self, arg: usize) -> Result<i64, Self::Error>;
     /// `luaL_checknumber(arg)`.
@@ -167,14 +170,12 @@ pub enum SliceSourceError {
     BadArg(usize, &'static str),
 }
 
-impl From<PackError> for SliceSourceError {
-    fn from(e: PackError) -> Self {
-        SliceSourceError::Pack(e)
-    }
-}
-
 impl PackSource for &[PackValue] {
     type Error = SliceSourceError;
+
+    fn raise(&mut self, e: PackError) -> SliceSourceError {
+        SliceSourceError::Pack(e)
+    }
 
     fn integer(&mut self, arg: usize) -> Result<i64, SliceSourceError> {
         match self.get(arg - 2) {
@@ -423,7 +424,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
     let mut arg = 1usize;
     let mut total = 0usize;
     while !r.at_end() {
-        let (opt, size, ntoalign) = r.getdetails(total)?;
+        let (opt, size, ntoalign) = r.getdetails(total).map_err(|e| src.raise(e))?;
         total = total.saturating_add(ntoalign).saturating_add(size);
         out.resize(out.len() + ntoalign, PADBYTE);
         arg += 1;
@@ -433,7 +434,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
                 if size < SZINT {
                     let lim = 1i64 << (size * 8 - 1);
                     if !(-lim <= n && n < lim) {
-                        return Err(PackError::arg(arg, PackErrorKind::IntegerOverflow).into());
+                        return Err(src.raise(PackError::arg(arg, PackErrorKind::IntegerOverflow)));
                     }
                 }
                 packint(&mut out, n as u64, r.little, size, n < 0);
@@ -441,7 +442,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::Uint => {
                 let n = src.integer(arg)?;
                 if size < SZINT && (n as u64) >= (1u64 << (size * 8)) {
-                    return Err(PackError::arg(arg, PackErrorKind::UnsignedOverflow).into());
+                    return Err(src.raise(PackError::arg(arg, PackErrorKind::UnsignedOverflow)));
                 }
                 packint(&mut out, n as u64, r.little, size, false);
             }
@@ -456,7 +457,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::Char => {
                 let s = src.string(arg)?;
                 if s.len() > size {
-                    return Err(PackError::arg(arg, PackErrorKind::StringLongerThanSize).into());
+                    return Err(src.raise(PackError::arg(arg, PackErrorKind::StringLongerThanSize)));
                 }
                 out.extend_from_slice(&s);
                 out.resize(out.len() + (size - s.len()), PADBYTE);
@@ -464,7 +465,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::String => {
                 let s = src.string(arg)?;
                 if size < 8 && (s.len() as u64) >= (1u64 << (size * 8)) {
-                    return Err(PackError::arg(arg, PackErrorKind::LengthDoesNotFit).into());
+                    return Err(src.raise(PackError::arg(arg, PackErrorKind::LengthDoesNotFit)));
                 }
                 packint(&mut out, s.len() as u64, r.little, size, false);
                 out.extend_from_slice(&s);
@@ -473,7 +474,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::Zstr => {
                 let s = src.string(arg)?;
                 if s.contains(&0) {
-                    return Err(PackError::arg(arg, PackErrorKind::StringContainsZeros).into());
+                    return Err(src.raise(PackError::arg(arg, PackErrorKind::StringContainsZeros)));
                 }
                 out.extend_from_slice(&s);
                 out.push(0);
@@ -574,6 +575,76 @@ pub fn unpack<'d>(
         pos += size;
     }
     Ok((out, pos))
+}
+
+// ----- Lua bindings (`string.pack`, `unpack`, `packsize`) ---------------------------------------
+
+/// Raises an engine error: `luaL_argerror` when it blames an argument, else `luaL_error`.
+fn raise(vm: &mut Vm, e: PackError) -> LuaError {
+    let msg = e.kind.to_string();
+    match e.arg {
+        Some(a) => vm.arg_error(a, &msg),
+        None => vm.error(&msg),
+    }
+}
+
+/// [`PackSource`] over the arguments of the running native (Lua's coercions and messages).
+struct VmArgs<'v>(&'v mut Vm);
+
+impl PackSource for VmArgs<'_> {
+    type Error = LuaError;
+    fn raise(&mut self, e: PackError) -> LuaError {
+        raise(self.0, e)
+    }
+    fn integer(&mut self, arg: usize) -> LuaResult<i64> {
+        self.0.check_integer(arg)
+    }
+    fn number(&mut self, arg: usize) -> LuaResult<f64> {
+        self.0.check_number(arg)
+    }
+    fn string(&mut self, arg: usize) -> LuaResult<Cow<'_, [u8]>> {
+        Ok(Cow::Borrowed(self.0.check_string(arg)?.as_bytes()))
+    }
+}
+
+/// `string.pack(fmt, v1, v2, ...)`.
+pub fn str_pack(vm: &mut Vm) -> LuaResult<usize> {
+    let fmt = vm.check_string(1)?.as_bytes();
+    // Like `str_pack`'s `lua_pushnil` mark: the first missing value reads as nil, not "no value".
+    vm.push(Value::NIL);
+    let out = pack(fmt, &mut VmArgs(vm))?;
+    let v = vm.new_str(&out);
+    vm.push(v);
+    Ok(1)
+}
+
+/// `string.packsize(fmt)`.
+pub fn str_packsize(vm: &mut Vm) -> LuaResult<usize> {
+    let fmt = vm.check_string(1)?.as_bytes();
+    let n = packsize(fmt).map_err(|e| raise(vm, e))?;
+    vm.push(Value::int(n as i64));
+    Ok(1)
+}
+
+/// `string.unpack(fmt, s [, pos])`: the values, then the position after the last byte read.
+pub fn str_unpack(vm: &mut Vm) -> LuaResult<usize> {
+    let fmt = vm.check_string(1)?.as_bytes();
+    let data = vm.check_string(2)?.as_bytes();
+    let init = vm.opt_integer(3, 1)?;
+    let (vals, next) = unpack(fmt, data, init).map_err(|e| raise(vm, e))?;
+    if vm.ensure_stack(vals.len() + 1).is_err() {
+        return Err(vm.error("stack overflow (too many results)"));
+    }
+    for v in &vals {
+        let v = match *v {
+            Unpacked::Int(i) => Value::int(i),
+            Unpacked::Float(f) => Value::float(f),
+            Unpacked::Str(s) => vm.new_str(s),
+        };
+        vm.push(v);
+    }
+    vm.push(Value::int(next as i64 + 1));
+    Ok(vals.len() + 1)
 }
 
 #[cfg(test)]

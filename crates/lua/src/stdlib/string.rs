@@ -61,7 +61,16 @@ pub fn open(vm: &mut Vm) {
 
 /// Functions whose engines live in sibling modules (patterns, binary packing), bound when present.
 fn extra_functions() -> Vec<(&'static str, crate::vm::NativeFn)> {
-    Vec::new()
+    use super::{lpattern, pack};
+    vec![
+        ("find", lpattern::str_find),
+        ("gmatch", lpattern::str_gmatch),
+        ("gsub", lpattern::str_gsub),
+        ("match", lpattern::str_match),
+        ("pack", pack::str_pack),
+        ("packsize", pack::str_packsize),
+        ("unpack", pack::str_unpack),
+    ]
 }
 
 /// `posrelatI`: a start position, negative counting from the end, clipped to at least 1.
