@@ -546,6 +546,32 @@ impl JitRuntime {
         Ok(l.current.insert(f, code))
     }
 
+    /// Publishes `code` in `f`'s cell only if the cell still holds `expected` (compare and
+    /// swap under the linker lock). Returns whether it did. Lazy compilation uses it so that a
+    /// slow compile never overwrites a newer version published meanwhile.
+    pub fn set_entry_if(&self, f: FuncId, code: CodeId, expected: usize) -> Result<bool, JitError> {
+        let entry = self.entry(f)?;
+        let mut l = lock(&self.inner.linker);
+        let blob = self.blob(code).ok_or(JitError::UnknownCode(code))?;
+        if blob.state() != BlobState::Live {
+            return Err(JitError::BadState {
+                id: code,
+                state: blob.state(),
+                expected: "Live",
+            });
+        }
+        if entry.cell().load(Ordering::Acquire) as usize != expected {
+            return Ok(false);
+        }
+        entry.cell().store(blob.entry() as u64, Ordering::Release);
+        self.inner
+            .counters
+            .cell_stores
+            .fetch_add(1, Ordering::Relaxed);
+        l.current.insert(f, code);
+        Ok(true)
+    }
+
     /// Stores an arbitrary address into the function's cell (an interpreter entry, a fallback
     /// tier). The previously published blob stays recorded as not current. The address must be
     /// callable with the function's signature.
@@ -1202,7 +1228,10 @@ fn resolve_lazy(entry: &Entry, frame: usize) -> Result<usize, JitError> {
         };
         let t = Instant::now();
         let code = compiler(&rt, entry.id)?;
-        rt.set_entry(entry.id, code)?;
+        if !rt.set_entry_if(entry.id, code, entry.thunk)? {
+            // A newer version was published while we compiled: ours is not needed.
+            rt.retire(code)?;
+        }
         rt.inner
             .counters
             .lazy_compiles

@@ -465,3 +465,38 @@ pub unsafe fn walk_frames(record: usize, lo: usize, hi: usize, mut f: impl FnMut
         fp = next;
     }
 }
+
+/// Emits an inline safepoint poll into the current block of `fb`:
+///
+/// ```text
+///     v = load.i32 notrap aligned [poll_word]
+///     brif v, slow, cont
+/// slow:
+///     call slow_path(thread)        ; safepoint_slow_path, imported non-colocated
+///     jump cont
+/// cont:                              ; the builder continues here
+/// ```
+///
+/// `poll_word` is [`Safepoint::poll_word_addr`], `slow_path` a `FuncRef` whose signature is
+/// `(i64) -> ()` and whose name resolves to [`safepoint_slow_path`], `thread` the value of
+/// [`ThreadHandle::as_ptr`] (usually a function argument). Both new blocks are sealed.
+pub fn emit_poll(
+    fb: &mut cranelift_frontend::FunctionBuilder<'_>,
+    poll_word: usize,
+    slow_path: cranelift_codegen::ir::FuncRef,
+    thread: cranelift_codegen::ir::Value,
+) {
+    use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
+    let slow = fb.create_block();
+    let cont = fb.create_block();
+    fb.set_cold_block(slow);
+    let addr = fb.ins().iconst(types::I64, poll_word as i64);
+    let w = fb.ins().load(types::I32, MemFlagsData::trusted(), addr, 0);
+    fb.ins().brif(w, slow, &[], cont, &[]);
+    fb.switch_to_block(slow);
+    fb.seal_block(slow);
+    fb.ins().call(slow_path, &[thread]);
+    fb.ins().jump(cont, &[]);
+    fb.switch_to_block(cont);
+    fb.seal_block(cont);
+}

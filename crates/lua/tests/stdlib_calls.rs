@@ -171,6 +171,82 @@ const CASES: &[Case] = &[
     ),
     (
         &[
+            ("string.find", "\"hello world\", \"o w\""),
+            ("string.find", "\"hello world\", \"l+\""),
+            ("string.find", "\"hello world\", \"(h)(e)\""),
+            ("string.find", "\"hello\", \"l\", -2"),
+            ("string.find", "\"hello\", \"xyz\""),
+            ("string.find", "\"a.b\", \".\", 1, true"),
+            ("string.find", "\"hello\", \"\", 10"),
+            ("string.find", "\"hello\", \"\", 6"),
+        ],
+        "true\t5\t7\ntrue\t3\t4\ntrue\t1\t2\th\te\ntrue\t4\t4\ntrue\tnil\ntrue\t2\t2\ntrue\tnil\ntrue\t6\t5",
+    ),
+    (
+        &[("string.find", "\"a\", \"a%\"")],
+        "false\tmalformed pattern (ends with '%')",
+    ),
+    (
+        &[("string.find", "\"abc\", \"[a\"")],
+        "false\tmalformed pattern (missing ']')",
+    ),
+    (
+        &[("string.find", "nil, \"x\"")],
+        "false\tbad argument #1 to 'string.find' (string expected, got nil)",
+    ),
+    (
+        &[
+            ("string.match", "\"key = value\", \"(%w+)%s*=%s*(%w+)\""),
+            ("string.match", "\"hello\", \"()ll()\""),
+            ("string.match", "\"hello\", \"xyz\""),
+            ("string.match", "\"  trim  \", \"^%s*(.-)%s*$\""),
+            ("string.match", "\"2024-01-02\", \"(%d+)-(%d+)-(%d+)\""),
+            ("string.match", "\"hello\", \".\", -1"),
+        ],
+        "true\tkey\tvalue\ntrue\t3\t5\ntrue\tnil\ntrue\ttrim\ntrue\t2024\t01\t02\ntrue\to",
+    ),
+    (
+        &[("string.match", "\"x\", \"(()\"")],
+        "false\tunfinished capture",
+    ),
+    (
+        &[
+            ("string.gsub", "\"hello world\", \"o\", \"0\""),
+            ("string.gsub", "\"hello world\", \"(%w+)\", \"<%1>\""),
+            ("string.gsub", "\"hello\", \"\", \"-\""),
+            ("string.gsub", "\"abc\", \"%w\", \"%0%0\", 2"),
+            ("string.gsub", "\"hello world\", \"%w+\", string.upper"),
+            (
+                "string.gsub",
+                "\"$name is $age\", \"%$(%w+)\", {name = \"Bob\", age = 42}",
+            ),
+            ("string.gsub", "\"abc\", \"b\", 5"),
+            ("string.gsub", "\"abc\", \"x\", \"y\""),
+        ],
+        "true\thell0 w0rld\t2\ntrue\t<hello> <world>\t2\ntrue\t-h-e-l-l-o-\t6\ntrue\taabbc\t2\ntrue\tHELLO WORLD\t2\ntrue\tBob is 42\t2\ntrue\ta5c\t1\ntrue\tabc\t0",
+    ),
+    (
+        &[("string.gsub", "\"abc\", \"b\", \"%2\"")],
+        "false\tinvalid capture index %2",
+    ),
+    (
+        &[("string.gsub", "\"abc\", \"b\", \"%x\"")],
+        "false\tinvalid use of '%' in replacement string",
+    ),
+    (
+        &[("string.gsub", "\"abc\", \"b\"")],
+        "false\tbad argument #3 to 'string.gsub' (string/function/table expected, got no value)",
+    ),
+    (
+        &[("string.gsub", "\"abc\", \"(b)\", {b = {}}")],
+        "false\tinvalid replacement value (a table)",
+    ),
+    (
+        &[("string.gsub", "\"abc\", \"(b)\", {b = false}")],
+        "true\tabc\t1",
+    ),
+    (
+        &[
             ("math.floor", "3.7"),
             ("math.floor", "-3.5"),
             ("math.ceil", "3.2"),

@@ -112,7 +112,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "return (\"abc\").len, getmetatable(\"\").__index == string",
-        "function: 0x55691145ec70\ttrue",
+        "function: 0x55fc50108c70\ttrue",
     ),
     ("local s = \"x\" return s:upper():lower():rep(2)", "xx"),
     (
@@ -122,6 +122,34 @@ const CASES: &[(&str, &str)] = &[
     ("return string.format(\"%i %u\", -5, 5)", "-5 5"),
     ("return string.format(\"%%\")", "%"),
     ("return string.format(\"%.20s\", \"hello\")", "hello"),
+    (
+        "local t = \"\" for k, v in string.gmatch(\"a=1, b=2\", \"(%w+)=(%w+)\") do t = t .. k .. v .. \";\" end return t",
+        "a1;b2;",
+    ),
+    (
+        "local n = 0 for w in (\"one two three\"):gmatch(\"%a+\") do n = n + 1 end return n",
+        "3",
+    ),
+    (
+        "local t = \"\" for a, b in (\"hello\"):gmatch(\"()(l)\") do t = t .. a .. b end for w in (\"abc\"):gmatch(\"\", 2) do t = t .. \"|\" end return t",
+        "3l4l|||",
+    ),
+    (
+        "return (\"abc\"):gsub(\"%w\", function(c) return c:upper() .. \".\" end)",
+        "A.B.C.\t3",
+    ),
+    (
+        "return (\"hello world\"):find(\"o\", 6), (\"hello\"):match(\"(h)(.)\"), (\"x\"):gsub(\".\", {x = 1.5})",
+        "8\th\t1.5\t1",
+    ),
+    (
+        "return (\"abc\"):gsub(\"%w\", function() error(\"boom\") end)",
+        "ERR: test:1: boom",
+    ),
+    (
+        "return (\"abc\"):find(\"[a\")",
+        "ERR: test:1: malformed pattern (missing ']')",
+    ),
     (
         "return tostring(1e15), tostring(1e100), tostring(-0.0), tostring(2^63), tostring(0.1), 1/0, -1/0, 100 // 1.0",
         "1e+15\t1e+100\t-0.0\t9.2233720368548e+18\t0.1\tinf\t-inf\t100.0",

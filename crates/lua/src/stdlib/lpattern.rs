@@ -20,7 +20,6 @@
 //! [`MAXCAPTURES`] entries inside [`MatchState`]. All positions exchanged with callers are
 //! **0-based byte offsets** into the subject; Lua's 1-based positions are `offset + 1`.
 
-use crate::vm::{LuaError, LuaResult, Value, Vm};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -699,12 +698,9 @@ impl GmatchState {
 
 /// How `gsub` turns one match into replacement text (string, table or function replacement).
 pub trait Replacer {
-    /// Error type of the replacer (e.g. the VM's error when a callback fails).
-    type Error;
-
-    /// Converts an error of the engine (a pattern error, or a capture error while expanding)
-    /// into [`Replacer::Error`].
-    fn raise(&mut self, e: PatternError) -> Self::Error;
+    /// Error type of the replacer (e.g. the VM's error when a callback fails); pattern errors
+    /// convert into it.
+    type Error: From<PatternError>;
 
     /// Appends the replacement of the match `start..end` (captures in `ms`) to `out`. Returns
     /// `false` if it appended the original text unchanged (Lua: the table/function gave `nil` or
@@ -724,10 +720,6 @@ pub struct StrReplacer<'r>(pub &'r [u8]);
 
 impl Replacer for StrReplacer<'_> {
     type Error = PatternError;
-
-    fn raise(&mut self, e: PatternError) -> PatternError {
-        e
-    }
 
     fn replace(
         &mut self,
@@ -793,7 +785,7 @@ pub fn gsub<'s, R: Replacer>(
     // Start of the pending run of unmatched bytes not yet copied to `out`.
     let mut copied = 0usize;
     while n < max_n {
-        match ms.match_at(src).map_err(|e| repl.raise(e))? {
+        match ms.match_at(src)? {
             Some(e) if Some(e) != lastmatch => {
                 n += 1;
                 out.extend_from_slice(&s[copied..src]);
@@ -814,220 +806,6 @@ pub fn gsub<'s, R: Replacer>(
     }
     out.extend_from_slice(&s[copied..]);
     Ok((Cow::Owned(out), n))
-}
-
-// ----- Lua bindings (`string.find`, `match`, `gmatch`, `gsub`) ----------------------------------
-
-/// Raises a pattern error as `luaL_error` does (position of the calling Lua code prepended).
-fn raise(vm: &mut Vm, e: PatternError) -> LuaError {
-    vm.error(&e.to_string())
-}
-
-/// Pushes one capture value: a string, or a 1-based integer for a position capture.
-fn push_capture(vm: &mut Vm, src: &[u8], c: Capture) {
-    let v = match c {
-        Capture::Slice(a, b) => vm.new_str(&src[a..b]),
-        Capture::Position(p) => Value::int(p as i64 + 1),
-    };
-    vm.push(v);
-}
-
-/// Pushes the captures of the match `start..end` (`push_captures`); returns how many.
-fn push_captures(
-    vm: &mut Vm,
-    ms: &MatchState<'_>,
-    start: usize,
-    end: usize,
-    whole_if_none: bool,
-) -> LuaResult<usize> {
-    let n = ms.capture_count(whole_if_none);
-    vm.ensure_stack(n)?;
-    for i in 0..n {
-        let c = ms.get_capture(i, start, end).map_err(|e| raise(vm, e))?;
-        push_capture(vm, ms.subject(), c);
-    }
-    Ok(n)
-}
-
-/// `string.find(s, pattern [, init [, plain]])` (Lua 5.4 manual §6.4.1).
-pub fn str_find(vm: &mut Vm) -> LuaResult<usize> {
-    str_find_aux(vm, true)
-}
-
-/// `string.match(s, pattern [, init])`.
-pub fn str_match(vm: &mut Vm) -> LuaResult<usize> {
-    str_find_aux(vm, false)
-}
-
-fn str_find_aux(vm: &mut Vm, find: bool) -> LuaResult<usize> {
-    let s = vm.check_string(1)?.as_bytes();
-    let p = vm.check_string(2)?.as_bytes();
-    let init = start_offset(vm.opt_integer(3, 1)?, s.len());
-    if init > s.len() {
-        vm.push(Value::NIL);
-        return Ok(1);
-    }
-    if find && (vm.arg_truthy(4) || no_specials(p)) {
-        if let Some(i) = find_plain(&s[init..], p) {
-            vm.push(Value::int((init + i) as i64 + 1));
-            vm.push(Value::int((init + i + p.len()) as i64));
-            return Ok(2);
-        }
-    } else {
-        let (anchor, p) = split_anchor(p);
-        let mut ms = MatchState::new(s, p);
-        let mut s1 = init;
-        loop {
-            if let Some(e) = ms.match_at(s1).map_err(|e| raise(vm, e))? {
-                if find {
-                    vm.push(Value::int(s1 as i64 + 1));
-                    vm.push(Value::int(e as i64));
-                    return Ok(push_captures(vm, &ms, s1, e, false)? + 2);
-                }
-                return push_captures(vm, &ms, s1, e, true);
-            }
-            s1 += 1;
-            if anchor || s1 > s.len() {
-                break;
-            }
-        }
-    }
-    vm.push(Value::NIL);
-    Ok(1)
-}
-
-/// `string.gmatch(s, pattern [, init])`: returns an iterator closure whose upvalues are the
-/// subject, the pattern, the next start offset and the end of the last match (-1: none).
-pub fn str_gmatch(vm: &mut Vm) -> LuaResult<usize> {
-    let s = vm.check_string(1)?;
-    let p = vm.check_string(2)?;
-    let st = GmatchState::new(s.as_bytes().len(), vm.opt_integer(3, 1)?);
-    let last = st.lastmatch.map_or(-1, |l| l as i64);
-    let f = vm.new_native_closure(
-        "gmatch_aux",
-        gmatch_aux,
-        &[
-            s.value(),
-            p.value(),
-            Value::int(st.src as i64),
-            Value::int(last),
-        ],
-    );
-    vm.push(f);
-    Ok(1)
-}
-
-/// The iterator of `string.gmatch` (`gmatch_aux`).
-fn gmatch_aux(vm: &mut Vm) -> LuaResult<usize> {
-    let s = vm.native_upvalue(0).as_str_bytes().unwrap_or(b"");
-    let p = vm.native_upvalue(1).as_str_bytes().unwrap_or(b"");
-    let src = vm.native_upvalue(2).as_int().unwrap_or(0) as usize;
-    let last = vm.native_upvalue(3).as_int().unwrap_or(-1);
-    let mut st = GmatchState {
-        src,
-        lastmatch: usize::try_from(last).ok(),
-    };
-    let r = st.next_with(s, p, |ms, a, b| push_captures(vm, ms, a, b, true));
-    let r = r.map_err(|e| raise(vm, e))?;
-    vm.set_native_upvalue(2, Value::int(st.src as i64));
-    vm.set_native_upvalue(3, Value::int(st.lastmatch.map_or(-1, |l| l as i64)));
-    r.unwrap_or(Ok(0))
-}
-
-/// What `gsub`'s third argument is.
-enum ReplKind<'r> {
-    Str(&'r [u8]),
-    Table(Value),
-    Function(Value),
-}
-
-/// The [`Replacer`] of the Lua binding: string, table or function replacement.
-struct VmReplacer<'v, 'r> {
-    vm: &'v mut Vm,
-    kind: ReplKind<'r>,
-}
-
-impl Replacer for VmReplacer<'_, '_> {
-    type Error = LuaError;
-
-    fn raise(&mut self, e: PatternError) -> LuaError {
-        raise(self.vm, e)
-    }
-
-    fn replace(
-        &mut self,
-        ms: &MatchState<'_>,
-        start: usize,
-        end: usize,
-        out: &mut Vec<u8>,
-    ) -> Result<bool, LuaError> {
-        let src = ms.subject();
-        let cap_value = |vm: &mut Vm, i: usize| -> LuaResult<Value> {
-            let c = ms.get_capture(i, start, end).map_err(|e| raise(vm, e))?;
-            Ok(match c {
-                Capture::Slice(a, b) => vm.new_str(&src[a..b]),
-                Capture::Position(p) => Value::int(p as i64 + 1),
-            })
-        };
-        let v = match self.kind {
-            ReplKind::Str(r) => {
-                expand_replacement(r, ms, start, end, out).map_err(|e| raise(self.vm, e))?;
-                return Ok(true);
-            }
-            ReplKind::Table(t) => {
-                let k = cap_value(self.vm, 0)?;
-                self.vm.get(t, k)?
-            }
-            ReplKind::Function(f) => {
-                let n = ms.capture_count(true);
-                let mut args = Vec::with_capacity(n);
-                for i in 0..n {
-                    args.push(cap_value(self.vm, i)?);
-                }
-                self.vm.call1(f, &args)?
-            }
-        };
-        if v.is_falsy() {
-            out.extend_from_slice(&src[start..end]); // keep the original text
-            Ok(false)
-        } else if let Some(b) = v.as_str_bytes() {
-            out.extend_from_slice(b);
-            Ok(true)
-        } else if v.is_number() {
-            crate::vm::arith::write_number(out, v);
-            Ok(true)
-        } else {
-            let msg = format!("invalid replacement value (a {})", v.type_name());
-            Err(self.vm.error(&msg))
-        }
-    }
-}
-
-/// `string.gsub(s, pattern, repl [, n])`: returns the new string and the number of matches.
-pub fn str_gsub(vm: &mut Vm) -> LuaResult<usize> {
-    let s = vm.check_string(1)?;
-    let p = vm.check_string(2)?.as_bytes();
-    let r = vm.arg(3);
-    let kind = if r.is_string() || r.is_number() {
-        ReplKind::Str(vm.check_string(3)?.as_bytes())
-    } else if r.is_table() {
-        ReplKind::Table(r)
-    } else if r.is_function() {
-        ReplKind::Function(r)
-    } else {
-        return Err(vm.type_error(3, "string/function/table"));
-    };
-    let src = s.as_bytes();
-    let max_n = vm.opt_integer(4, src.len() as i64 + 1)?;
-    let mut repl = VmReplacer { vm, kind };
-    let (out, n) = gsub(src, p, &mut repl, Some(max_n))?;
-    let v = match out {
-        Cow::Borrowed(_) => s.value(),
-        Cow::Owned(b) => vm.new_str(&b),
-    };
-    vm.push(v);
-    vm.push(Value::int(n));
-    Ok(2)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The `string` library (Lua 5.4 manual §6.4, `lstrlib.c`).
 //!
 //! Engines that do not need the VM live in submodules with their own tests: [`format`] is
-//! `string.format`. The functions here bind them and the simple byte-string functions (`len`, `sub`,
+//! `string.format`, [`super::lpattern`] the pattern matcher. The functions here bind them
+//! (`format`, `find`, `match`, `gmatch`, `gsub`) and the simple byte-string functions (`len`, `sub`,
 //! `upper`, `lower`, `rep`, `reverse`, `byte`, `char`) to the VM, and [`open`] installs the library
 //! and the string metatable (`__index` = the `string` table, so `("x"):rep(3)` works).
 //!
@@ -12,6 +13,7 @@
 
 pub mod format;
 
+use super::lpattern::{self, Capture, PatternError};
 use crate::vm::{LuaError, LuaResult, Value, Vm};
 use format::{FormatArgs, Literal};
 use std::cell::Cell;
@@ -59,18 +61,210 @@ pub fn open(vm: &mut Vm) {
     let _ = vm.set_metatable(any_string, Some(mt));
 }
 
-/// Functions whose engines live in sibling modules (patterns, binary packing), bound when present.
+/// Functions whose engines live in sibling modules: patterns ([`super::lpattern`]).
 fn extra_functions() -> Vec<(&'static str, crate::vm::NativeFn)> {
-    use super::{lpattern, pack};
     vec![
-        ("find", lpattern::str_find),
-        ("gmatch", lpattern::str_gmatch),
-        ("gsub", lpattern::str_gsub),
-        ("match", lpattern::str_match),
-        ("pack", pack::str_pack),
-        ("packsize", pack::str_packsize),
-        ("unpack", pack::str_unpack),
+        ("find", str_find),
+        ("gmatch", str_gmatch),
+        ("gsub", str_gsub),
+        ("match", str_match),
+        ("pack", super::pack::str_pack),
+        ("packsize", super::pack::str_packsize),
+        ("unpack", super::pack::str_unpack),
     ]
+}
+
+/// Raises a pattern error as `luaL_error` does (with the caller's position).
+fn pattern_error(vm: &mut Vm, e: PatternError) -> LuaError {
+    vm.error(&e.to_string())
+}
+
+/// Pushes one capture: a substring of `src`, or a 1-based position.
+fn push_capture(vm: &mut Vm, src: &[u8], c: Capture) {
+    let v = match c {
+        Capture::Slice(a, b) => vm.new_str(&src[a..b]),
+        Capture::Position(p) => Value::int(p as i64 + 1),
+    };
+    vm.push(v);
+}
+
+/// `string.find(s, pattern [, init [, plain]])`: start and end (1-based, inclusive) and the captures,
+/// or fail.
+fn str_find(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_string(1)?.as_bytes();
+    let p = vm.check_string(2)?.as_bytes();
+    let init = vm.opt_integer(3, 1)?;
+    let plain = vm.arg_truthy(4);
+    match lpattern::find(s, p, init, plain) {
+        Ok(Some((a, b, caps))) => {
+            vm.ensure_stack(caps.len() + 2)?;
+            vm.push(Value::int(a as i64 + 1));
+            vm.push(Value::int(b as i64));
+            for &c in &caps {
+                push_capture(vm, s, c);
+            }
+            Ok(2 + caps.len())
+        }
+        Ok(None) => {
+            vm.push(Value::NIL);
+            Ok(1)
+        }
+        Err(e) => Err(pattern_error(vm, e)),
+    }
+}
+
+/// `string.match(s, pattern [, init])`: the captures (or the whole match), or fail.
+fn str_match(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_string(1)?.as_bytes();
+    let p = vm.check_string(2)?.as_bytes();
+    let init = vm.opt_integer(3, 1)?;
+    match lpattern::match_str(s, p, init) {
+        Ok(Some(caps)) => {
+            vm.ensure_stack(caps.len())?;
+            for &c in &caps {
+                push_capture(vm, s, c);
+            }
+            Ok(caps.len())
+        }
+        Ok(None) => {
+            vm.push(Value::NIL);
+            Ok(1)
+        }
+        Err(e) => Err(pattern_error(vm, e)),
+    }
+}
+
+/// `string.gmatch(s, pattern [, init])`: an iterator over the matches. The subject, the pattern and
+/// the iteration state (a userdata) are the iterator's upvalues.
+fn str_gmatch(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.check_string(1)?;
+    let p = vm.check_string(2)?;
+    let init = vm.opt_integer(3, 1)?;
+    let state = lpattern::GmatchState::new(s.as_bytes().len(), init);
+    let ud = vm.new_userdata(Box::new(state), None);
+    let it = vm.new_native_closure("gmatch_aux", gmatch_aux, &[s.value(), p.value(), ud]);
+    vm.push(it);
+    Ok(1)
+}
+
+/// The `gmatch` iterator: the next match's captures, or nothing when exhausted.
+fn gmatch_aux(vm: &mut Vm) -> LuaResult<usize> {
+    let s = vm.native_upvalue(0).as_str_bytes().unwrap_or(b"");
+    let p = vm.native_upvalue(1).as_str_bytes().unwrap_or(b"");
+    let Some(state) = vm.userdata_mut::<lpattern::GmatchState>(vm.native_upvalue(2)) else {
+        return Ok(0);
+    };
+    match state.next(s, p) {
+        Ok(Some(caps)) => {
+            vm.ensure_stack(caps.len())?;
+            for &c in &caps {
+                push_capture(vm, s, c);
+            }
+            Ok(caps.len())
+        }
+        Ok(None) => Ok(0),
+        Err(e) => Err(pattern_error(vm, e)),
+    }
+}
+
+/// Errors of a `gsub` replacement: pattern errors, or Lua errors from a function/table replacement.
+enum GsubError {
+    Pattern(PatternError),
+    Lua(LuaError),
+}
+
+impl From<PatternError> for GsubError {
+    fn from(e: PatternError) -> Self {
+        GsubError::Pattern(e)
+    }
+}
+
+/// `gsub` with a table (index by the first capture) or function (called with all captures)
+/// replacement (`add_value` in `lstrlib.c`).
+struct ValueReplacer<'a> {
+    vm: &'a mut Vm,
+    repl: Value,
+    is_table: bool,
+}
+
+impl lpattern::Replacer for ValueReplacer<'_> {
+    type Error = GsubError;
+
+    fn replace(
+        &mut self,
+        ms: &lpattern::MatchState<'_>,
+        start: usize,
+        end: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, GsubError> {
+        let src = ms.subject();
+        let vm = &mut *self.vm;
+        let to_value = |vm: &mut Vm, c: Capture| match c {
+            Capture::Slice(a, b) => vm.new_str(&src[a..b]),
+            Capture::Position(p) => Value::int(p as i64 + 1),
+        };
+        let r = if self.is_table {
+            let k = to_value(vm, ms.get_capture(0, start, end)?);
+            vm.get(self.repl, k).map_err(GsubError::Lua)?
+        } else {
+            let caps = ms.captures(start, end, true)?;
+            let mut args = Vec::with_capacity(caps.len());
+            for c in caps {
+                args.push(to_value(vm, c));
+            }
+            vm.call1(self.repl, &args).map_err(GsubError::Lua)?
+        };
+        if r.is_falsy() {
+            out.extend_from_slice(&src[start..end]);
+            return Ok(false);
+        }
+        if let Some(b) = r.as_str_bytes() {
+            out.extend_from_slice(b);
+        } else if let Some(i) = r.as_int() {
+            crate::number::format::write_int(out, i);
+        } else if let Some(f) = r.as_float() {
+            crate::number::format::write_float(out, f);
+        } else {
+            let msg = format!("invalid replacement value (a {})", vm.type_name_of(r));
+            return Err(GsubError::Lua(vm.error(&msg)));
+        }
+        Ok(true)
+    }
+}
+
+/// `string.gsub(s, pattern, repl [, n])`: the new string and the number of matches replaced.
+fn str_gsub(vm: &mut Vm) -> LuaResult<usize> {
+    let s_val = vm.check_string(1)?;
+    let s = s_val.as_bytes();
+    let p = vm.check_string(2)?.as_bytes();
+    let repl = vm.arg(3);
+    let max_n = vm.opt_integer(4, s.len() as i64 + 1)?;
+    let result = if repl.is_string() || repl.is_number() {
+        let r = vm.check_string(3)?.as_bytes();
+        lpattern::gsub(s, p, &mut lpattern::StrReplacer(r), Some(max_n)).map_err(GsubError::Pattern)
+    } else if repl.is_table() || repl.is_function() {
+        let mut r = ValueReplacer {
+            vm,
+            repl,
+            is_table: repl.is_table(),
+        };
+        lpattern::gsub(s, p, &mut r, Some(max_n))
+    } else {
+        return Err(vm.type_error(3, "string/function/table"));
+    };
+    match result {
+        Ok((out, n)) => {
+            let v = match out {
+                std::borrow::Cow::Borrowed(_) => s_val.value(),
+                std::borrow::Cow::Owned(o) => vm.new_str(&o),
+            };
+            vm.push(v);
+            vm.push(Value::int(n));
+            Ok(2)
+        }
+        Err(GsubError::Pattern(e)) => Err(pattern_error(vm, e)),
+        Err(GsubError::Lua(e)) => Err(e),
+    }
 }
 
 /// `posrelatI`: a start position, negative counting from the end, clipped to at least 1.

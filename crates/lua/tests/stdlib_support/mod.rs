@@ -114,7 +114,8 @@ pub fn check_calls(cases: &[(&[(&str, &str)], &str)]) {
     );
 }
 
-/// Parses a Lua argument list made of literals: `nil`, `true`, `false`, double-quoted strings
+/// Parses a Lua argument list made of literals: `nil`, `true`, `false`, global paths
+/// (`string.upper`), double-quoted strings
 /// (escapes `\n \r \t \0 \" \\`), tables `{name = value, ...}` and numeric expressions over integer
 /// and float numerals with unary `-`, binary `-`, `/` and `^` (Lua semantics: `/` and `^` give
 /// floats, `-` on integers wraps).
@@ -162,14 +163,25 @@ impl Parser<'_> {
             Some(b'{') => self.table(vm),
             Some(c) if c.is_ascii_alphabetic() => {
                 let start = self.i;
-                while self.peek().is_some_and(|c| c.is_ascii_alphanumeric()) {
+                while self
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'_')
+                {
                     self.i += 1;
                 }
                 match &self.s[start..self.i] {
                     b"nil" => Ok(Value::NIL),
                     b"true" => Ok(Value::TRUE),
                     b"false" => Ok(Value::FALSE),
-                    w => Err(format!("unknown word {}", String::from_utf8_lossy(w))),
+                    // A global path such as `string.upper`.
+                    w => {
+                        let mut v = vm.globals();
+                        for part in w.split(|&c| c == b'.') {
+                            let k = vm.new_str(part);
+                            v = vm.raw_get(v, k);
+                        }
+                        Ok(v)
+                    }
                 }
             }
             _ => self.sum(),
