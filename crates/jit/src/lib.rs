@@ -15,6 +15,30 @@
 //! * [`safepoint`]: mutator registration, the one-load poll, stop-the-world.
 //! * [`reclaim`]: freeing retired code once no cell, direct call or frame reaches it.
 //! * [`unwind`]: `.eh_frame` registration so panics and backtraces cross JIT frames.
+//!
+//! # Invariants
+//!
+//! * **W^X**: code is written only through the RW view and executed only from the RX view;
+//!   no mapping is ever writable and executable, and nothing is ever `mprotect`ed.
+//! * **Stable entries**: a function's stub address never changes; republishing is one atomic
+//!   8-byte store into its cell.
+//! * **Instruction bytes change only at a safepoint** (relinking, patching), when no registered
+//!   thread runs JIT code; everything that must change while code runs goes through a cell.
+//! * **Code is freed only when unreachable**: retired, not targeted by any cell or recorded
+//!   direct reference, and without frames (frame-pointer walk of parked threads and/or the
+//!   client's frame hook). Unwind info is deregistered first; freed bytes become `int3`.
+//!
+//! Only x86-64 Linux is supported for now: [`runtime::JitRuntime::new`] returns
+//! [`runtime::JitError::Unsupported`] elsewhere.
+//!
+//! # Example
+//!
+//! Compile a function, install it, call it, recompile it, relink, free the old version
+//! (the same program is `examples/relink.rs`):
+//!
+//! ```
+#![doc = include_str!("../examples/relink.rs")]
+//! ```
 #![deny(missing_docs)]
 
 pub mod assumption;

@@ -1,6 +1,7 @@
 //! The standard library (Lua 5.4 manual §6). Each library module has `pub fn open(vm)` that installs it.
 
 pub mod base;
+pub mod coroutine;
 pub mod io;
 pub mod lpattern;
 pub mod math;
@@ -15,6 +16,7 @@ use crate::vm::Vm;
 /// Open the standard libraries into `vm` (`luaL_openlibs`).
 pub fn open_libs(vm: &mut Vm) {
     base::open(vm);
+    coroutine::open(vm);
     package::open(vm);
     io::open(vm);
     os::open(vm);

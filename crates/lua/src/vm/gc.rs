@@ -258,6 +258,9 @@ impl Heap {
         }
         let top = th.top;
         th.clear_above(top);
+        if let Some(e) = th.error {
+            self.mark_value(e);
+        }
         for &u in &th.open_upvals {
             self.mark_obj(u as *mut GcHeader);
         }
@@ -540,6 +543,9 @@ impl Vm {
             self.heap.tobefnz.push(p);
         }
         self.heap.sweep();
+        // The main thread is not in the object list: clear its mark by hand.
+        // SAFETY: main_thread is live for the VM's lifetime.
+        unsafe { (*self.main_thread).hdr.marked = 0 };
         let live = self.heap.allocated.max(1);
         self.heap.threshold = (live / 100)
             .saturating_mul(self.heap.pause as usize)
@@ -563,6 +569,9 @@ impl Vm {
             h.mark_obj(s as *mut GcHeader);
         }
         h.mark_value(self.last_error);
+        for &v in &self.transfer {
+            h.mark_value(v);
+        }
         for &v in &self.pinned {
             h.mark_value(v);
         }

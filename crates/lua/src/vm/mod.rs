@@ -16,6 +16,7 @@
 pub mod api;
 pub mod arith;
 pub mod call;
+pub mod coroutine;
 pub mod debug;
 pub mod error;
 pub mod function;

@@ -60,6 +60,8 @@ pub struct Vm {
     pub(crate) last_error: Value,
     pub(crate) pinned: Vec<Value>,
     pub(crate) resume_chain: Vec<*mut LuaThread>,
+    /// Values in transit between coroutines (GC root).
+    pub(crate) transfer: Vec<Value>,
     /// Rust-level nesting of calls (natives calling Lua, metamethods): `LUAI_MAXCCALLS` guard.
     pub(crate) n_ccalls: u32,
     pub(crate) interrupt: Arc<AtomicBool>,
@@ -145,6 +147,7 @@ impl Vm {
             last_error: Value::NIL,
             pinned: Vec::new(),
             resume_chain: Vec::new(),
+            transfer: Vec::new(),
             n_ccalls: 0,
             interrupt: Arc::new(AtomicBool::new(false)),
             warn_on: false,

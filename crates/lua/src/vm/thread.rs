@@ -101,6 +101,10 @@ pub struct LuaThread {
     pub(crate) tbc: Vec<usize>,
     /// Coroutine status.
     pub status: ThreadStatus,
+    /// Native-stack state of a coroutine (None for the main thread and before the first resume).
+    pub(crate) co: Option<Box<super::coroutine::CoState>>,
+    /// The error that killed the coroutine, if any.
+    pub(crate) error: Option<Value>,
 }
 
 impl LuaThread {
@@ -143,6 +147,8 @@ impl LuaThread {
             open_upvals: Vec::new(),
             tbc: Vec::new(),
             status: ThreadStatus::Suspended,
+            co: None,
+            error: None,
         })
     }
 
