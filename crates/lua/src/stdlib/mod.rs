@@ -9,6 +9,7 @@ pub mod os;
 pub mod pack;
 pub mod package;
 pub mod string;
+pub mod table;
 pub mod utf8;
 
 use crate::vm::Vm;
@@ -21,6 +22,7 @@ pub fn open_libs(vm: &mut Vm) {
     io::open(vm);
     os::open(vm);
     string::open(vm);
+    table::open(vm);
     math::open(vm);
     utf8::open(vm);
 }
