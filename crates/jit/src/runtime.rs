@@ -241,7 +241,17 @@ pub(crate) struct Inner {
     counters: Counters,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Deregister unwind info while the code is still mapped (`mem` is dropped after this).
+        lock(&self.linker).unwind.clear();
+    }
+}
+
 /// The JIT runtime. Cheap to clone (an `Arc`); see the module docs.
+///
+/// Dropping the last clone unmaps all code: no thread may run JIT code (or hold a function
+/// pointer it will call) after that.
 #[derive(Clone)]
 pub struct JitRuntime {
     inner: Arc<Inner>,
@@ -684,10 +694,15 @@ impl JitRuntime {
         // SAFETY: the block is fresh and ours; nobody executes it until it is published.
         unsafe { inner.mem.write(block.offset, &code) };
         inner.mem.flush_icache(start, code.len());
-        let unwind_info = req
-            .code
-            .create_unwind_info(&*inner.isa)
-            .map_err(|e| JitError::Compile(format!("unwind info: {e:?}")))?;
+        let unwind_info = match req.code.create_unwind_info(&*inner.isa) {
+            Ok(u) => u,
+            Err(e) => {
+                drop(l);
+                // SAFETY: never published.
+                unsafe { inner.mem.free(block) };
+                return Err(JitError::Compile(format!("unwind info: {e:?}")));
+            }
+        };
         if let Some(info) = &unwind_info {
             // SAFETY: `info` describes the code just written at `start`, which stays mapped
             // until the reclaimer drops the registration before freeing the block.
@@ -1107,11 +1122,10 @@ impl World<'_> {
         if inner.frame_source != FrameSource::HookOnly {
             for th in self.threads {
                 // SAFETY: every other registered thread is parked or in a safe region for the
-                // duration of the stop, so its stack below the recorded frame does not change;
-                // the caller's own record (if any) is below its current frame.
-                unsafe {
-                    crate::safepoint::walk_frames(th.frame_record(), lo, hi, |pc| pcs.push(pc))
-                };
+                // duration of the stop, so its JIT frames above the recorded frame or exit anchor
+                // do not change; the caller's own record or anchor (if any) describes frames
+                // below its current one, which stay live while it runs this closure.
+                unsafe { crate::safepoint::walk_thread(th, lo, hi, |pc| pcs.push(pc)) };
             }
         }
         if inner.frame_source != FrameSource::WalkOnly

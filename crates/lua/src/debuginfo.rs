@@ -52,6 +52,240 @@ pub fn chunk_id(source: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `luaF_getlocalname`: the name of the `local_number`-th (1-based) local variable active at
+/// `pc`, or `None` when there is no such variable.
+pub fn local_name(p: &FuncProto, local_number: usize, pc: usize) -> Option<&[u8]> {
+    let mut n = local_number;
+    for lv in p.locals.iter().take_while(|l| l.start_pc as usize <= pc) {
+        if pc < lv.end_pc as usize {
+            n -= 1;
+            if n == 0 {
+                return Some(&lv.name);
+            }
+        }
+    }
+    None
+}
+
+/// The name of upvalue `idx` of `p` (`upvalname`: `"?"` when unknown).
+pub fn upvalue_name(p: &FuncProto, idx: usize) -> Vec<u8> {
+    p.upvalues
+        .get(idx)
+        .map_or_else(|| b"?".to_vec(), |u| u.name.clone())
+}
+
+/// `testAMode` of `lopcodes.c`: does the instruction set register A?
+fn sets_a(op: crate::opcode::OpCode) -> bool {
+    use crate::opcode::OpCode::*;
+    !matches!(
+        op,
+        SETUPVAL
+            | SETTABUP
+            | SETTABLE
+            | SETI
+            | SETFIELD
+            | MMBIN
+            | MMBINI
+            | MMBINK
+            | CLOSE
+            | TBC
+            | JMP
+            | EQ
+            | LT
+            | LE
+            | EQK
+            | EQI
+            | LTI
+            | LEI
+            | GTI
+            | GEI
+            | TEST
+            | RETURN
+            | RETURN0
+            | RETURN1
+            | TFORPREP
+            | TFORCALL
+            | SETLIST
+            | EXTRAARG
+    )
+}
+
+/// `findsetreg`: the pc of the last instruction before `lastpc` that changed `reg`, unless that
+/// instruction is conditional (inside a forward jump that does not skip `lastpc`).
+fn find_set_reg(p: &FuncProto, mut lastpc: usize, reg: u32) -> Option<usize> {
+    use crate::opcode::OpCode::*;
+    let is_mm = |pc: usize| {
+        p.code
+            .get(pc)
+            .and_then(|i| i.opcode())
+            .is_some_and(|op| matches!(op, MMBIN | MMBINI | MMBINK))
+    };
+    if is_mm(lastpc) {
+        lastpc = lastpc.saturating_sub(1); // the arithmetic instruction was not actually executed
+    }
+    let mut setreg = None;
+    let mut jmptarget = 0usize;
+    for pc in 0..lastpc.min(p.code.len()) {
+        let i = p.code[pc];
+        let Some(op) = i.opcode() else { continue };
+        let a = i.a();
+        let change = match op {
+            LOADNIL => a <= reg && reg <= a + i.b(),
+            TFORCALL => reg >= a + 2,
+            CALL | TAILCALL => reg >= a,
+            JMP => {
+                let dest = pc as i64 + 1 + i.sj_field() as i64;
+                if dest <= lastpc as i64 && dest > jmptarget as i64 {
+                    jmptarget = dest as usize;
+                }
+                false
+            }
+            _ => sets_a(op) && reg == a,
+        };
+        if change {
+            setreg = if pc < jmptarget { None } else { Some(pc) };
+        }
+    }
+    setreg
+}
+
+fn string_constant(p: &FuncProto, k: usize) -> Option<Vec<u8>> {
+    match p.constants.get(k) {
+        Some(crate::proto::Constant::Str(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// `kname`: a string constant's text, else `"?"`.
+fn kname(p: &FuncProto, k: usize) -> Vec<u8> {
+    string_constant(p, k).unwrap_or_else(|| b"?".to_vec())
+}
+
+/// `rname`: the constant string a register was loaded from, else `"?"`.
+fn rname(p: &FuncProto, pc: usize, reg: u32, depth: u32) -> Vec<u8> {
+    match obj_name(p, pc, reg, depth + 1) {
+        Some(("constant", name)) => name,
+        _ => b"?".to_vec(),
+    }
+}
+
+/// `gxf`: "global" when the indexed table is `_ENV`, else "field".
+fn gxf(p: &FuncProto, pc: usize, t: u32, is_up: bool, depth: u32) -> &'static str {
+    let name = if is_up {
+        Some(upvalue_name(p, t as usize))
+    } else {
+        obj_name(p, pc, t, depth + 1).map(|(_, n)| n)
+    };
+    if name.as_deref() == Some(b"_ENV") {
+        "global"
+    } else {
+        "field"
+    }
+}
+
+/// Recursion bound for the symbolic execution (chains of `MOVE`s and field accesses).
+const MAX_NAME_DEPTH: u32 = 100;
+
+/// `getobjname` of `ldebug.c`.
+fn obj_name(
+    p: &FuncProto,
+    mut lastpc: usize,
+    mut reg: u32,
+    depth: u32,
+) -> Option<(&'static str, Vec<u8>)> {
+    use crate::opcode::OpCode::*;
+    if depth > MAX_NAME_DEPTH {
+        return None;
+    }
+    loop {
+        if let Some(name) = local_name(p, reg as usize + 1, lastpc) {
+            return Some(("local", name.to_vec()));
+        }
+        let pc = find_set_reg(p, lastpc, reg)?;
+        let i = p.code[pc];
+        match i.opcode()? {
+            MOVE => {
+                let b = i.b();
+                if b < i.a() {
+                    lastpc = pc;
+                    reg = b;
+                    continue;
+                }
+                return None;
+            }
+            GETTABUP => {
+                let name = kname(p, i.c() as usize);
+                return Some((gxf(p, pc, i.b(), true, depth), name));
+            }
+            GETTABLE => {
+                let name = rname(p, pc, i.c(), depth);
+                return Some((gxf(p, pc, i.b(), false, depth), name));
+            }
+            GETI => return Some(("field", b"integer index".to_vec())),
+            GETFIELD => {
+                let name = kname(p, i.c() as usize);
+                return Some((gxf(p, pc, i.b(), false, depth), name));
+            }
+            GETUPVAL => return Some(("upvalue", upvalue_name(p, i.b() as usize))),
+            LOADK | LOADKX => {
+                let k = if i.op() == LOADK {
+                    i.bx() as usize
+                } else {
+                    p.code.get(pc + 1)?.ax_field() as usize
+                };
+                return string_constant(p, k).map(|s| ("constant", s));
+            }
+            SELF => {
+                let name = if i.k() {
+                    kname(p, i.c() as usize)
+                } else {
+                    rname(p, pc, i.c(), depth)
+                };
+                return Some(("method", name));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// `getobjname`: a description of the value in register `reg` just before the instruction at
+/// `pc` runs, for error messages: `("local", name)`, `("global", name)`, `("field", name)`,
+/// `("upvalue", name)`, `("constant", text)` or `("method", name)`; `None` when the register's
+/// origin cannot be found by the symbolic execution of `ldebug.c` (Lua 5.4.4).
+pub fn register_name(p: &FuncProto, pc: usize, reg: u32) -> Option<(&'static str, Vec<u8>)> {
+    if pc >= p.code.len() {
+        return None;
+    }
+    obj_name(p, pc, reg, 0)
+}
+
+/// `funcnamefromcode`: how the instruction at `pc` names the function it calls: the called
+/// value's description for `CALL`/`TAILCALL` (see [`register_name`]), `("for iterator", "for
+/// iterator")` for `TFORCALL`, and `("metamethod", event)` (e.g. `"index"`, `"add"`, `"close"`)
+/// for instructions that call metamethods; `None` otherwise.
+pub fn call_site_name(p: &FuncProto, pc: usize) -> Option<(&'static str, Vec<u8>)> {
+    use crate::opcode::OpCode::*;
+    use crate::opcode::TagMethod as TM;
+    let i = *p.code.get(pc)?;
+    let tm = match i.opcode()? {
+        CALL | TAILCALL => return register_name(p, pc, i.a()),
+        TFORCALL => return Some(("for iterator", b"for iterator".to_vec())),
+        SELF | GETTABUP | GETTABLE | GETI | GETFIELD => TM::Index,
+        SETTABUP | SETTABLE | SETI | SETFIELD => TM::NewIndex,
+        MMBIN | MMBINI | MMBINK => TM::from_u32(i.c())?,
+        UNM => TM::Unm,
+        BNOT => TM::BNot,
+        LEN => TM::Len,
+        CONCAT => TM::Concat,
+        EQ => TM::Eq,
+        LT | LTI | GTI => TM::Lt,
+        LE | LEI | GEI => TM::Le,
+        CLOSE | RETURN => TM::Close,
+        _ => return None,
+    };
+    Some(("metamethod", tm.event_name().as_bytes()[2..].to_vec()))
+}
+
 /// `PrintString` of `luac.c`: a quoted string with C escapes.
 fn quote_string(out: &mut String, s: &[u8]) {
     out.push('"');
@@ -87,7 +321,7 @@ fn constant_text(p: &FuncProto, i: usize) -> String {
     out
 }
 
-fn upvalue_name(p: &FuncProto, i: usize) -> String {
+fn upvalue_text(p: &FuncProto, i: usize) -> String {
     p.upvalues.get(i).map_or_else(
         || "-".to_string(),
         |u| String::from_utf8_lossy(&u.name).into_owned(),
@@ -122,14 +356,14 @@ fn instruction_text(p: &FuncProto, pc: usize) -> String {
         ),
         LOADFALSE | LFALSESKIP | LOADTRUE => format!("{a}"),
         LOADNIL => format!("{a} {b}\t; {} out", b + 1),
-        GETUPVAL | SETUPVAL => format!("{a} {b}\t; {}", upvalue_name(p, b as usize)),
-        GETTABUP => format!("{a} {b} {c}\t; {} {}", upvalue_name(p, b as usize), kc(c)),
+        GETUPVAL | SETUPVAL => format!("{a} {b}\t; {}", upvalue_text(p, b as usize)),
+        GETTABUP => format!("{a} {b} {c}\t; {} {}", upvalue_text(p, b as usize), kc(c)),
         GETTABLE | GETI => format!("{a} {b} {c}"),
         GETFIELD => format!("{a} {b} {c}\t; {}", kc(c)),
         SETTABUP => {
             let mut s = format!(
                 "{a} {b} {c}{isk}\t; {} {}",
-                upvalue_name(p, a as usize),
+                upvalue_text(p, a as usize),
                 kc(b)
             );
             if k {
@@ -319,12 +553,208 @@ fn listing_into(out: &mut String, p: &FuncProto, id: &str) {
             out,
             "\t{}\t{}\t{}\t{}",
             i,
-            upvalue_name(p, i),
+            upvalue_text(p, i),
             u.in_stack as u8,
             u.index
         );
     }
     for (i, child) in p.protos.iter().enumerate() {
         listing_into(out, child, &format!("{id}.{i}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::compile;
+
+    fn pc_of(p: &FuncProto, op: crate::opcode::OpCode, nth: usize) -> usize {
+        p.code
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.op() == op)
+            .nth(nth)
+            .map(|(pc, _)| pc)
+            .unwrap_or(0)
+    }
+
+    fn s(x: &str) -> Vec<u8> {
+        x.as_bytes().to_vec()
+    }
+
+    #[test]
+    fn chunk_ids() {
+        assert_eq!(chunk_id(b"=stdin"), "stdin");
+        assert_eq!(chunk_id(b"@t.lua"), "t.lua");
+        assert_eq!(chunk_id(b"return 1"), "[string \"return 1\"]");
+        assert_eq!(chunk_id(b"x = 1\ny = 2"), "[string \"x = 1...\"]");
+        let long = "x".repeat(100);
+        assert_eq!(chunk_id(format!("={long}").as_bytes()), "x".repeat(59));
+        assert_eq!(
+            chunk_id(format!("@{long}").as_bytes()),
+            format!("...{}", "x".repeat(56))
+        );
+        assert_eq!(
+            chunk_id(long.as_bytes()),
+            format!("[string \"{}...\"]", "x".repeat(45))
+        );
+        assert_eq!(
+            chunk_id("x".repeat(44).as_bytes()),
+            format!("[string \"{}\"]", "x".repeat(44))
+        );
+        assert_eq!(
+            chunk_id("x".repeat(45).as_bytes()),
+            format!("[string \"{}...\"]", "x".repeat(45))
+        );
+        assert_eq!(chunk_id(b""), "[string \"\"]");
+    }
+
+    #[test]
+    fn local_names() {
+        let p = compile(b"local a = 1 do local b = 2 x = b end local c = 3", b"=t").unwrap();
+        // pcs: 0 VARARGPREP, 1 LOADI a, 2 LOADI b, 3 SETTABUP x, 4 LOADI c, 5 RETURN
+        assert_eq!(local_name(&p, 1, 2), Some(&b"a"[..]));
+        assert_eq!(local_name(&p, 2, 3), Some(&b"b"[..]));
+        assert_eq!(local_name(&p, 2, 4), None);
+        assert_eq!(local_name(&p, 2, 5), Some(&b"c"[..]));
+        assert_eq!(local_name(&p, 3, 5), None);
+        assert_eq!(local_name(&p, 1, 1), None);
+    }
+
+    #[test]
+    fn register_names() {
+        use crate::opcode::OpCode::*;
+        let p = compile(
+            b"local t = {} x.y = 1 t.a.b = 2 local u = t[1] u = t[t]",
+            b"=t",
+        )
+        .unwrap();
+        // `x.y = 1`: SETFIELD on the register holding global x.
+        let pc = pc_of(&p, SETFIELD, 0);
+        let reg = p.code[pc].a();
+        assert_eq!(register_name(&p, pc, reg), Some(("global", s("x"))));
+        // `t.a.b = 2`: the table is field 'a'.
+        let pc = pc_of(&p, SETFIELD, 1);
+        assert_eq!(
+            register_name(&p, pc, p.code[pc].a()),
+            Some(("field", s("a")))
+        );
+        // t is a local.
+        assert_eq!(register_name(&p, pc, 0), Some(("local", s("t"))));
+        let p = compile(
+            b"local s = 'k' .. 'v' local r = string.format('%d', ...)",
+            b"=t",
+        )
+        .unwrap();
+        let call = pc_of(&p, CALL, 0);
+        let base = p.code[call].a();
+        assert_eq!(register_name(&p, call, base), Some(("field", s("format"))));
+        assert_eq!(
+            register_name(&p, call, base + 1),
+            Some(("constant", s("%d")))
+        );
+        let p = compile(
+            b"local up = 1 return function() return up[1], obj:method() end",
+            b"=t",
+        )
+        .unwrap();
+        let f = &p.protos[0];
+        let gf = pc_of(f, GETI, 0);
+        assert_eq!(
+            register_name(f, gf, f.code[gf].b()),
+            Some(("upvalue", s("up")))
+        );
+        assert_eq!(
+            register_name(f, gf + 1, f.code[gf].a()),
+            Some(("field", s("integer index")))
+        );
+        let call = pc_of(f, CALL, 0);
+        assert_eq!(
+            register_name(f, call, f.code[call].a()),
+            Some(("method", s("method")))
+        );
+        assert_eq!(call_site_name(f, call), Some(("method", s("method"))));
+        assert_eq!(call_site_name(f, gf), Some(("metamethod", s("index"))));
+    }
+
+    #[test]
+    fn conditional_assignments_have_no_name() {
+        use crate::opcode::OpCode::*;
+        // The register of `a` is set inside a branch: no name (as ldebug.c's filterpc).
+        let p = compile(
+            b"local c = ... local a if c then a = x end return a.b",
+            b"=t",
+        )
+        .unwrap();
+        let gf = pc_of(&p, GETFIELD, 0);
+        assert_eq!(
+            register_name(&p, gf, p.code[gf].b()),
+            Some(("local", s("a")))
+        );
+        let p = compile(b"local c = ... return (c and x or y).z", b"=t").unwrap();
+        let gf = pc_of(&p, GETFIELD, 0);
+        assert_eq!(register_name(&p, gf, p.code[gf].b()), None);
+    }
+
+    #[test]
+    fn call_site_names() {
+        use crate::opcode::OpCode::*;
+        let p = compile(b"local a, b = ... for k in pairs(a) do end return a + b, -a, #a, a .. b, a < b, a <= b, a == b", b"=t").unwrap();
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, CALL, 0)),
+            Some(("global", s("pairs")))
+        );
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, TFORCALL, 0)),
+            Some(("for iterator", s("for iterator")))
+        );
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, MMBIN, 0)),
+            Some(("metamethod", s("add")))
+        );
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, UNM, 0)),
+            Some(("metamethod", s("unm")))
+        );
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, LEN, 0)),
+            Some(("metamethod", s("len")))
+        );
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, CONCAT, 0)),
+            Some(("metamethod", s("concat")))
+        );
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, LT, 0)),
+            Some(("metamethod", s("lt")))
+        );
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, LE, 0)),
+            Some(("metamethod", s("le")))
+        );
+        assert_eq!(
+            call_site_name(&p, pc_of(&p, EQ, 0)),
+            Some(("metamethod", s("eq")))
+        );
+        assert_eq!(call_site_name(&p, 0), None);
+        assert_eq!(call_site_name(&p, 10_000), None);
+    }
+
+    #[test]
+    fn listing_format() {
+        let p = compile(b"local a = 1\nprint(a + 2, 'x\\n')", b"@t.lua").unwrap();
+        let l = listing(&p);
+        assert!(
+            l.starts_with("\nmain <t.lua:0,0> (8 instructions at 0)\n"),
+            "{l}"
+        );
+        assert!(l.contains("0+ params, 4 slots, 1 upvalue, 1 local, 2 constants, 0 functions\n"));
+        assert!(l.contains("\t2\t[1]\tLOADI    \t0 1\n"));
+        assert!(l.contains("\t3\t[2]\tGETTABUP \t1 0 0\t; _ENV \"print\"\n"));
+        assert!(l.contains("\t4\t[2]\tADDI     \t2 0 2\n"));
+        assert!(l.contains("\t5\t[2]\tMMBINI   \t0 2 6 0\t; __add\n"));
+        assert!(l.contains("\t1\tS\t\"x\\n\"\n"));
+        assert!(l.contains("\t0\ta\t3\t9\n"));
+        assert!(l.contains("\t8\t[2]\tRETURN   \t1 1 1\t; 0 out\n"));
     }
 }

@@ -12,12 +12,7 @@ use std::cell::Cell;
 
 /// Compile source text with the front end; `Err` holds the full Lua message.
 pub(crate) fn compile_chunk(chunk: &[u8], chunkname: &[u8]) -> Result<FuncProto, Vec<u8>> {
-    // The front end (`crate::syntax::compile`) is not on main yet; until it lands, only binary chunks
-    // load.
-    let _ = chunk;
-    let mut m = super::debug::chunk_id(chunkname);
-    m.extend_from_slice(b": the Lua compiler is not available yet");
-    Err(m)
+    crate::syntax::compile(chunk, chunkname).map_err(|e| e.message)
 }
 
 /// Check the structural invariants the interpreter relies on without re-checking at run time: valid
@@ -47,9 +42,15 @@ pub(crate) fn validate(p: &FuncProto) -> Result<(), Vec<u8>> {
                 | OpCode::RETURN0
                 | OpCode::VARARGPREP
         );
-        if reg_a && op.mode() != OpMode::IsJ && op.mode() != OpMode::IAx && a >= ms.max(1) {
+        // `RETURN A 1` (no values) may name the first free register, one past the frame.
+        let limit = if op == OpCode::RETURN {
+            ms + 1
+        } else {
+            ms.max(1)
+        };
+        if reg_a && op.mode() != OpMode::IsJ && op.mode() != OpMode::IAx && a >= limit {
             // Registers A..A+3 of loops and A+1 of SELF are checked below via max_stack + slack.
-            return bad("register A");
+            return bad(&format!("register A of {} at pc {}", op.name(), pc));
         }
         let ok = match op {
             OpCode::LOADK => ins.bx() < nk,
