@@ -11,6 +11,7 @@ pub mod pack;
 pub mod package;
 pub mod string;
 pub mod table;
+pub mod utf8;
 
 use crate::vm::Vm;
 
@@ -25,4 +26,5 @@ pub fn open_libs(vm: &mut Vm) {
     table::open(vm);
     debug::open(vm);
     math::open(vm);
+    utf8::open(vm);
 }
