@@ -563,3 +563,38 @@ mod robustness {
         }
     }
 }
+
+#[test]
+fn scratch_listing() {
+    if let Ok(src) = std::env::var("MOONLIFT_LIST") {
+        print!("{}", listing(&ok(&src)));
+    }
+}
+
+#[test]
+fn deepest_nesting_fits_in_a_small_stack() {
+    // The worst accepted inputs compile on a small native stack (deep ones move to a helper
+    // thread), so `load` is safe on coroutine stacks too.
+    let srcs = [
+        format!("x = {}1{}", "(".repeat(196), ")".repeat(196)),
+        format!("x = {}{}", "{".repeat(196), "}".repeat(196)),
+        format!("{}{}", "do ".repeat(196), " end".repeat(196)),
+        format!("x = {}1", "- ".repeat(196)),
+        format!("{}{}", "function f() ".repeat(98), " end".repeat(98)),
+        format!("x = {}1{}", "f(".repeat(196), ")".repeat(196)),
+    ];
+    let h = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || srcs.iter().all(|s| compile(s.as_bytes(), b"=t").is_ok()))
+        .expect("spawn");
+    assert_eq!(h.join().ok(), Some(true));
+}
+
+#[test]
+fn error_messages_keep_source_bytes() {
+    let e = compile(b"x = 'a\xff\xfe\n'", b"@f\xe9.lua").unwrap_err();
+    assert_eq!(
+        e.message,
+        b"f\xe9.lua:1: unfinished string near ''a\xff\xfe'".to_vec()
+    );
+}
