@@ -563,3 +563,105 @@ mod robustness {
         }
     }
 }
+
+#[test]
+fn scratch_listing() {
+    if let Ok(src) = std::env::var("MOONLIFT_LIST") {
+        print!("{}", listing(&ok(&src)));
+    }
+    if let Ok(path) = std::env::var("MOONLIFT_LIST_FILE") {
+        let src = std::fs::read_to_string(path).unwrap_or_default();
+        let mine = normalize(&listing(&ok(&src)));
+        let theirs = normalize(&luac_listing(&src).unwrap_or_default());
+        for i in 0..mine.len().max(theirs.len()) {
+            let a = mine.get(i).map_or("", |s| s.as_str());
+            let b = theirs.get(i).map_or("", |s| s.as_str());
+            if a != b {
+                println!("! {a:<50} | {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn deepest_nesting_fits_in_a_small_stack() {
+    // The worst accepted inputs compile on a small native stack (deep ones move to a helper
+    // thread), so `load` is safe on coroutine stacks too.
+    let srcs = [
+        format!("x = {}1{}", "(".repeat(196), ")".repeat(196)),
+        format!("x = {}{}", "{".repeat(196), "}".repeat(196)),
+        format!("{}{}", "do ".repeat(196), " end".repeat(196)),
+        format!("x = {}1", "- ".repeat(196)),
+        format!("{}{}", "function f() ".repeat(98), " end".repeat(98)),
+        format!("x = {}1{}", "f(".repeat(196), ")".repeat(196)),
+    ];
+    let h = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || srcs.iter().all(|s| compile(s.as_bytes(), b"=t").is_ok()))
+        .expect("spawn");
+    assert_eq!(h.join().ok(), Some(true));
+}
+
+#[test]
+fn error_messages_keep_source_bytes() {
+    let e = compile(b"x = 'a\xff\xfe\n'", b"@f\xe9.lua").unwrap_err();
+    assert_eq!(
+        e.message,
+        b"f\xe9.lua:1: unfinished string near ''a\xff\xfe'".to_vec()
+    );
+}
+
+/// Every script of the Lua corpus (`tests/lua/*.lua`) compiles to the same code, constants,
+/// locals and upvalues as `luac5.4` gives (when luac5.4 is installed).
+#[test]
+fn corpus_code_matches_luac() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = [root.join("../../tests/lua"), root.join("tests/vm")]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "lua"))
+        .collect();
+    files.sort();
+    let mut mismatches = Vec::new();
+    for path in &files {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        // lua.c skips a first line starting with '#'; luac does too. Keep line numbers.
+        let src = if bytes.first() == Some(&b'#') {
+            let nl = bytes
+                .iter()
+                .position(|&c| c == b'\n')
+                .unwrap_or(bytes.len());
+            [&b"--"[..], &bytes[nl..]].concat()
+        } else {
+            bytes
+        };
+        let Ok(text) = String::from_utf8(src.clone()) else {
+            continue;
+        };
+        let Some(expected) = luac_listing(&text) else {
+            return;
+        };
+        if expected.is_empty() {
+            // luac rejected it (a syntax-error test script): so must we.
+            if compile(&src, b"=stdin").is_ok() {
+                mismatches.push(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+            }
+            continue;
+        }
+        let mine = match compile(&src, b"=stdin") {
+            Ok(p) => normalize(&listing(&p)),
+            Err(e) => vec![e.to_string()],
+        };
+        if mine != normalize(&expected) {
+            mismatches.push(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "code differs from luac5.4 for {mismatches:?}"
+    );
+}
