@@ -1,6 +1,7 @@
 //! Shared harness of the `stdlib_*` integration tests: runs a Lua chunk in a fresh VM with the
 //! standard libraries and renders its results the way the expectation generator did under `lua5.4`
 //! (`tostring` of each result joined by tabs, or `ERR: <message>` when the chunk raised an error).
+#![allow(dead_code, reason = "each test binary uses only part of the harness")]
 
 use moonlift_lua::vm::Vm;
 
