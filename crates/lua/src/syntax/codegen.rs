@@ -477,8 +477,10 @@ impl Parser<'_> {
 
     fn free_reg(&mut self, reg: u32) {
         if reg as usize >= self.nvarstack() {
-            self.fs_mut().freereg -= 1;
-            debug_assert_eq!(reg, self.fs().freereg);
+            // Temporaries are freed in LIFO order, so `reg == freereg - 1` here (`lcode.c`
+            // asserts it); saturating keeps a broken invariant from turning into a panic.
+            let fs = self.fs_mut();
+            fs.freereg = fs.freereg.saturating_sub(1);
         }
     }
 
