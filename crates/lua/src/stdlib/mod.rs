@@ -2,6 +2,7 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
 pub mod io;
 pub mod lpattern;
 pub mod math;
@@ -10,6 +11,7 @@ pub mod pack;
 pub mod package;
 pub mod string;
 pub mod table;
+pub mod utf8;
 
 use crate::vm::Vm;
 
@@ -22,5 +24,7 @@ pub fn open_libs(vm: &mut Vm) {
     os::open(vm);
     string::open(vm);
     table::open(vm);
+    debug::open(vm);
     math::open(vm);
+    utf8::open(vm);
 }

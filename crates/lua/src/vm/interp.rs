@@ -59,9 +59,24 @@ impl Vm {
                 let mut base_idx = ci.base;
                 let mut ci_top = ci.top;
                 let mut pc = ci.savedpc;
+                let hooked = self.hook_mask != 0;
+                if hooked {
+                    if pc == 0 {
+                        self.hook_oldpc = 0;
+                        if self.hook_mask & super::debug::HOOK_CALL != 0 {
+                            let tail = ci.status & CIST_TAIL != 0;
+                            self.call_hook(if tail { "tail call" } else { "call" }, None)?;
+                        }
+                    } else {
+                        self.hook_oldpc = pc - 1;
+                    }
+                }
                 // Baseline JIT hook (crate::jit): frame start or resume after a call returned;
-                // compiled code (if any) runs from `pc` and tells where to continue.
-                pc = self.jit_frame_entry(proto, upvals, base, pc);
+                // compiled code (if any) runs from `pc` and tells where to continue. Not while
+                // debug hooks are active (compiled code does not call them).
+                if !hooked {
+                    pc = self.jit_frame_entry(proto, upvals, base, pc);
+                }
 
                 macro_rules! reg {
                     ($r:expr) => {
@@ -117,7 +132,9 @@ impl Vm {
                         }
                         // Baseline JIT hook (crate::jit): OSR entry at the loop header `pc`;
                         // compiled code runs the frame until an instruction it leaves to us.
-                        pc = self.jit_backedge(proto, upvals, base, pc);
+                        if !hooked {
+                            pc = self.jit_backedge(proto, upvals, base, pc);
+                        }
                     }};
                 }
                 macro_rules! dojump {
@@ -187,6 +204,14 @@ impl Vm {
                 }
 
                 loop {
+                    if hooked {
+                        savepc!();
+                        (*th).top = ci_top;
+                        self.hook_instr(ci_idx, pc)?;
+                        if self.hook_mask == 0 {
+                            continue 'newframe;
+                        }
+                    }
                     let i = *code.add(pc);
                     pc += 1;
                     match opcode_of(i) {
@@ -768,6 +793,10 @@ impl Vm {
                                 Ok(false) => {
                                     if nresults >= 0 {
                                         (*th).top = ci_top;
+                                    }
+                                    if (self.hook_mask != 0) != hooked {
+                                        // A native (debug.sethook) changed the hook: reload.
+                                        continue 'newframe;
                                     }
                                 }
                                 Err(e) => return Err(e),
