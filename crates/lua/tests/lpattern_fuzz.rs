@@ -71,3 +71,34 @@ proptest! {
         let _ = lpattern::find(&s, &p, init, true);
     }
 }
+
+/// The deepest match Lua allows ([`lpattern::MAXCCALLS`] nested calls) runs on a small native
+/// stack instead of overflowing it. An unoptimised build needs about 1 KiB per level (so 256 KiB
+/// here); an optimised one far less (see the module report in `lpattern.rs`).
+#[test]
+fn deepest_match_fits_in_small_stack() {
+    const STACK: usize = if cfg!(debug_assertions) {
+        256 << 10
+    } else {
+        64 << 10
+    };
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(|| {
+            let s = vec![b'a'; 199];
+            let p = b".?".repeat(199);
+            let r = lpattern::match_str(&s, &p, 1).unwrap();
+            assert_eq!(r, Some(vec![Capture::Slice(0, 199)]));
+            let s = vec![b'a'; 200];
+            let p = b".?".repeat(200);
+            assert_eq!(
+                lpattern::match_str(&s, &p, 1),
+                Err(lpattern::PatternError::TooComplex)
+            );
+            let p = [b"(".repeat(32), b")".repeat(32)].concat();
+            assert!(lpattern::find(&s, &p, 1, false).unwrap().is_some());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
