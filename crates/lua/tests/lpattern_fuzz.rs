@@ -102,3 +102,40 @@ fn deepest_match_fits_in_small_stack() {
         .join()
         .unwrap();
 }
+
+/// Reference scan without the start filter: try every position in turn, as `lstrlib.c` does.
+fn reference_find(s: &[u8], p: &[u8]) -> Result<Option<(usize, usize)>, lpattern::PatternError> {
+    let (anchor, p) = match p.first() {
+        Some(b'^') => (true, &p[1..]),
+        _ => (false, p),
+    };
+    let mut ms = lpattern::MatchState::new(s, p);
+    for s1 in 0..=s.len() {
+        if let Some(e) = ms.match_at(s1)? {
+            ms.captures(s1, e, false)?; // `find` reports capture errors too
+            return Ok(Some((s1, e)));
+        }
+        if anchor {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Skipping start positions that cannot match never changes a result or an error.
+    #[test]
+    fn start_filter_is_transparent(s in subject(), p in pattern()) {
+        // Force the matcher path (a leading '(' would disable the filter; '.' keeps it).
+        let p = [b".".as_slice(), &p].concat();
+        for q in [&p[1..], &p[..]] {
+            let got = lpattern::find(&s, q, 1, false).map(|r| r.map(|(a, b, _)| (a, b)));
+            let has_specials = q.iter().any(|c| b"^$*+?.([%-".contains(c));
+            if has_specials {
+                prop_assert_eq!(got, reference_find(&s, q));
+            }
+        }
+    }
+}

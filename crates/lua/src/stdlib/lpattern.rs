@@ -131,6 +131,12 @@ pub struct MatchState<'a> {
     level: usize,
     depth_left: usize,
     capture: [RawCapture; MAXCAPTURES],
+    /// Start filter: when the pattern begins with a single-character class that must match at
+    /// least once (no `*`, `?`, `-` suffix), the end of that class in `pat`; `first_lit` is its
+    /// byte when it is a plain literal. Positions where it fails can be skipped without calling
+    /// the matcher: there `do_match` would fail at once, before any error check.
+    first_end: Option<usize>,
+    first_lit: Option<u8>,
 }
 
 impl fmt::Debug for MatchState<'_> {
@@ -169,13 +175,57 @@ impl<'a> MatchState<'a> {
     /// A fresh state for matching `pat` (without any leading `^` already handled by the caller)
     /// against `src`.
     pub fn new(src: &'a [u8], pat: &'a [u8]) -> Self {
-        MatchState {
+        let mut ms = MatchState {
             src,
             pat,
             level: 0,
             depth_left: MAXCCALLS,
             capture: [RawCapture::default(); MAXCAPTURES],
+            first_end: None,
+            first_lit: None,
+        };
+        ms.first_end = ms.simple_first_item();
+        if ms.first_end == Some(1) && !matches!(pat[0], b'.' | L_ESC | b'[') {
+            ms.first_lit = Some(pat[0]);
         }
+        ms
+    }
+
+    /// End of the leading single-character class if the pattern starts with one that must
+    /// match at least once, else `None` (captures, `%b`, `%f`, back-references, a lone `$`,
+    /// optional suffixes, or a malformed class, whose error the first attempt must raise).
+    fn simple_first_item(&self) -> Option<usize> {
+        let c = *self.pat.first()?;
+        match c {
+            b'(' | b')' => return None,
+            b'$' if self.pat.len() == 1 => return None,
+            L_ESC if matches!(self.p(1), b'b' | b'f' | b'0'..=b'9') => return None,
+            _ => {}
+        }
+        let ep = self.class_end(0).ok()?;
+        if matches!(self.p(ep), b'*' | b'?' | b'-') {
+            return None;
+        }
+        Some(ep)
+    }
+
+    /// The first position `>= s` where a match may start, or `len + 1` if none can (see
+    /// `first_end`). Every position skipped would make [`MatchState::match_at`] return
+    /// `Ok(None)`, so callers may use this to scan without changing results or errors.
+    #[inline]
+    pub fn next_candidate(&self, s: usize) -> usize {
+        let Some(ep) = self.first_end else {
+            return s;
+        };
+        let n = self.src.len();
+        if s >= n {
+            return n + 1;
+        }
+        let found = match self.first_lit {
+            Some(c) => self.src[s..].iter().position(|&b| b == c),
+            None => (s..n).position(|i| self.single_match(i, 0, ep)),
+        };
+        found.map_or(n + 1, |k| s + k)
     }
 
     /// Tries to match the whole pattern starting exactly at byte offset `start` of the subject.
@@ -601,6 +651,12 @@ fn search<R>(
     let mut ms = MatchState::new(s, p);
     let mut s1 = init;
     loop {
+        if !anchor {
+            s1 = ms.next_candidate(s1);
+            if s1 > s.len() {
+                return Ok(None);
+            }
+        }
         if let Some(e) = ms.match_at(s1)? {
             return on_match(&ms, s1, e).map(Some);
         }
@@ -675,7 +731,11 @@ impl GmatchState {
     ) -> Result<Option<R>, PatternError> {
         let mut ms = MatchState::new(s, p);
         let mut src = self.src;
-        while src <= s.len() {
+        loop {
+            src = ms.next_candidate(src);
+            if src > s.len() {
+                break;
+            }
             if let Some(e) = ms.match_at(src)?
                 && Some(e) != self.lastmatch
             {
@@ -785,6 +845,10 @@ pub fn gsub<'s, R: Replacer>(
     // Start of the pending run of unmatched bytes not yet copied to `out`.
     let mut copied = 0usize;
     while n < max_n {
+        if !anchor {
+            // Unmatched bytes are copied lazily (from `copied`), so skipping is free.
+            src = ms.next_candidate(src).min(s.len());
+        }
         match ms.match_at(src)? {
             Some(e) if Some(e) != lastmatch => {
                 n += 1;
