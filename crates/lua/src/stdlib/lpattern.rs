@@ -151,7 +151,7 @@ impl fmt::Debug for MatchState<'_> {
 
 /// Whether byte `c` belongs to class letter `cl` (`%a`, `%d`, ...; upper case complements),
 /// in the C locale. Any other letter matches itself.
-#[inline]
+#[inline(always)]
 fn match_class(c: u8, cl: u8) -> bool {
     let res = match cl.to_ascii_lowercase() {
         b'a' => c.is_ascii_alphabetic(),
@@ -250,6 +250,7 @@ impl<'a> MatchState<'a> {
     }
 
     /// End of the single-character class starting at `p` (`classEnd`).
+    #[inline(always)]
     fn class_end(&self, mut p: usize) -> Result<usize, PatternError> {
         let c = self.p(p);
         p += 1;
@@ -260,31 +261,36 @@ impl<'a> MatchState<'a> {
                 }
                 Ok(p + 1)
             }
-            b'[' => {
-                if self.p(p) == b'^' {
-                    p += 1;
-                }
-                // Look for the closing ']'; the first character is always part of the set.
-                loop {
-                    if p >= self.pat.len() {
-                        return Err(PatternError::MissingBracket);
-                    }
-                    let c = self.pat[p];
-                    p += 1;
-                    if c == L_ESC && p < self.pat.len() {
-                        p += 1; // skip escapes such as '%]'
-                    }
-                    if self.p(p) == b']' {
-                        break;
-                    }
-                }
-                Ok(p + 1)
-            }
+            b'[' => self.set_end(p),
             _ => Ok(p),
         }
     }
 
+    /// End of a set whose body starts at `p` (just after `[`): the offset after its `]`.
+    #[inline(never)]
+    fn set_end(&self, mut p: usize) -> Result<usize, PatternError> {
+        if self.p(p) == b'^' {
+            p += 1;
+        }
+        // Look for the closing ']'; the first character is always part of the set.
+        loop {
+            if p >= self.pat.len() {
+                return Err(PatternError::MissingBracket);
+            }
+            let c = self.pat[p];
+            p += 1;
+            if c == L_ESC && p < self.pat.len() {
+                p += 1; // skip escapes such as '%]'
+            }
+            if self.p(p) == b']' {
+                break;
+            }
+        }
+        Ok(p + 1)
+    }
+
     /// Whether `c` belongs to the set `[...]` spanning `p..=ec` (`p` at '[', `ec` at ']').
+    #[inline(never)]
     fn match_bracket_class(&self, c: u8, mut p: usize, ec: usize) -> bool {
         let pat = self.pat;
         let mut sig = true;
@@ -316,7 +322,7 @@ impl<'a> MatchState<'a> {
     }
 
     /// Whether the subject byte at `s` matches the single-character class `p..ep`.
-    #[inline]
+    #[inline(always)]
     fn single_match(&self, s: usize, p: usize, ep: usize) -> bool {
         let Some(&c) = self.src.get(s) else {
             return false;
@@ -366,22 +372,13 @@ impl<'a> MatchState<'a> {
                     }
                     None => return Ok(None),
                 },
-                L_ESC if self.p(p + 1) == b'f' => {
-                    p += 2;
-                    if self.p(p) != b'[' {
-                        return Err(PatternError::MissingFrontierSet);
-                    }
-                    let ep = self.class_end(p)?;
-                    let prev = if s == 0 { 0 } else { self.s(s - 1) };
-                    let cur = self.s(s);
-                    if !self.match_bracket_class(prev, p, ep - 1)
-                        && self.match_bracket_class(cur, p, ep - 1)
-                    {
+                L_ESC if self.p(p + 1) == b'f' => match self.frontier(s, p + 2)? {
+                    Some(ep) => {
                         p = ep;
                         continue;
                     }
-                    return Ok(None);
-                }
+                    None => return Ok(None),
+                },
                 L_ESC if self.p(p + 1).is_ascii_digit() => {
                     match self.match_capture(s, self.p(p + 1))? {
                         Some(e) => {
@@ -425,6 +422,23 @@ impl<'a> MatchState<'a> {
         }
     }
 
+    /// `%f[set]` at `p` (just after `%f`): the end of the set in the pattern if the frontier
+    /// holds at `s` (previous byte not in the set, current byte in it; NUL beyond either end).
+    #[inline(never)]
+    fn frontier(&self, s: usize, p: usize) -> Result<Option<usize>, PatternError> {
+        if self.p(p) != b'[' {
+            return Err(PatternError::MissingFrontierSet);
+        }
+        let ep = self.class_end(p)?;
+        let prev = if s == 0 { 0 } else { self.s(s - 1) };
+        let cur = self.s(s);
+        if !self.match_bracket_class(prev, p, ep - 1) && self.match_bracket_class(cur, p, ep - 1) {
+            Ok(Some(ep))
+        } else {
+            Ok(None)
+        }
+    }
+
     /// Greedy repetition: consume as many as possible, then back off one at a time.
     fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> Step {
         let mut i = 0usize;
@@ -456,6 +470,7 @@ impl<'a> MatchState<'a> {
         }
     }
 
+    #[inline(never)]
     fn start_capture(&mut self, s: usize, p: usize, what: isize) -> Step {
         let level = self.level;
         if level >= MAXCAPTURES {
@@ -470,6 +485,7 @@ impl<'a> MatchState<'a> {
         Ok(r)
     }
 
+    #[inline(never)]
     fn end_capture(&mut self, s: usize, p: usize) -> Step {
         let l = self.capture_to_close()?;
         self.capture[l].len = (s - self.capture[l].init) as isize;
@@ -488,6 +504,7 @@ impl<'a> MatchState<'a> {
     }
 
     /// `%bxy`: a balanced run starting with `x` and ending with the matching `y`.
+    #[inline(never)]
     fn match_balance(&self, s: usize, p: usize) -> Step {
         if p + 1 >= self.pat.len() {
             return Err(PatternError::MissingBalanceArgs);
@@ -511,6 +528,7 @@ impl<'a> MatchState<'a> {
     }
 
     /// Back-reference `%1`..`%9` (`l` is the digit character).
+    #[inline(never)]
     fn match_capture(&self, s: usize, l: u8) -> Step {
         let idx = l as i32 - b'1' as i32;
         if idx < 0 || idx as usize >= self.level || self.capture[idx as usize].len == CAP_UNFINISHED
