@@ -448,7 +448,7 @@ fn io_readline(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.native_upvalue(1).as_int().unwrap_or(0) as usize;
     let formats: Vec<Value> = (0..n).map(|i| vm.native_upvalue(3 + i)).collect();
     let base = vm.get_top();
-    let nres = g_read(vm, &f, 0, Some(&formats))?;
+    let nres = g_read(vm, &f, 1, Some(&formats))?;
     let first = vm.arg(base + 1);
     if first.is_truthy() {
         return Ok(nres);
