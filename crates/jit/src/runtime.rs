@@ -241,7 +241,17 @@ pub(crate) struct Inner {
     counters: Counters,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Deregister unwind info while the code is still mapped (`mem` is dropped after this).
+        lock(&self.linker).unwind.clear();
+    }
+}
+
 /// The JIT runtime. Cheap to clone (an `Arc`); see the module docs.
+///
+/// Dropping the last clone unmaps all code: no thread may run JIT code (or hold a function
+/// pointer it will call) after that.
 #[derive(Clone)]
 pub struct JitRuntime {
     inner: Arc<Inner>,
@@ -1107,11 +1117,10 @@ impl World<'_> {
         if inner.frame_source != FrameSource::HookOnly {
             for th in self.threads {
                 // SAFETY: every other registered thread is parked or in a safe region for the
-                // duration of the stop, so its stack below the recorded frame does not change;
-                // the caller's own record (if any) is below its current frame.
-                unsafe {
-                    crate::safepoint::walk_frames(th.frame_record(), lo, hi, |pc| pcs.push(pc))
-                };
+                // duration of the stop, so its JIT frames above the recorded frame or exit anchor
+                // do not change; the caller's own record or anchor (if any) describes frames
+                // below its current one, which stay live while it runs this closure.
+                unsafe { crate::safepoint::walk_thread(th, lo, hi, |pc| pcs.push(pc)) };
             }
         }
         if inner.frame_source != FrameSource::WalkOnly

@@ -35,8 +35,22 @@ const PARKED: u8 = 1;
 const SAFE: u8 = 2;
 
 /// Per-thread safepoint state, shared between the thread and the coordinator.
+///
+/// `#[repr(C)]` because JIT code writes the **exit anchor** fields directly (see
+/// [`emit_exit_anchor`]): before calling native code that may poll, compiled code stores its
+/// stack pointer at [`ThreadState::ANCHOR_SP_OFFSET`] and its frame pointer at
+/// [`ThreadState::ANCHOR_FP_OFFSET`]; after the call returns it stores 0 to the SP field. While
+/// the anchor is set, a thread parked from native code (frame record 0) is walked from it:
+/// the return address into the anchoring JIT function is at `[sp - 8]` (Cranelift keeps SP
+/// fixed in the body of a function, so SP at the anchor store equals SP at the call), and its
+/// callers follow from `fp`. This is HotSpot's "last Java frame" anchor in miniature. Nested
+/// JIT → native → JIT → native sequences overwrite the anchor; clients that nest report outer
+/// frames through the reclaimer's frame hook.
 #[derive(Debug)]
+#[repr(C)]
 pub struct ThreadState {
+    anchor_sp: AtomicUsize,
+    anchor_fp: AtomicUsize,
     status: AtomicU8,
     /// Frame record (`[fp]` = next fp, `[fp+8]` = return address) recorded when parking or
     /// entering a safe region from JIT code; 0 if none.
@@ -52,6 +66,33 @@ unsafe impl Send for ThreadState {}
 unsafe impl Sync for ThreadState {}
 
 impl ThreadState {
+    /// Byte offset of the exit anchor's stack-pointer field (an `usize`).
+    pub const ANCHOR_SP_OFFSET: i32 = std::mem::offset_of!(ThreadState, anchor_sp) as i32;
+    /// Byte offset of the exit anchor's frame-pointer field (an `usize`).
+    pub const ANCHOR_FP_OFFSET: i32 = std::mem::offset_of!(ThreadState, anchor_fp) as i32;
+
+    /// The exit anchor `(sp, fp)` JIT code left before calling native code; `sp == 0` = none.
+    pub fn exit_anchor(&self) -> (usize, usize) {
+        (
+            self.anchor_sp.load(Ordering::Acquire),
+            self.anchor_fp.load(Ordering::Acquire),
+        )
+    }
+
+    /// Polls from native code holding only the thread-state pointer (e.g. a runtime function
+    /// called from JIT code with [`ThreadHandle::as_ptr`] as an argument): one load, parks if a
+    /// stop is requested. Frames are found from the exit anchor, if the caller set one.
+    ///
+    /// Must be called on the thread this state belongs to.
+    #[inline]
+    pub fn poll(&self) {
+        // SAFETY: the domain outlives the registration (the handle holds it).
+        let sh = unsafe { &*self.safepoint };
+        if sh.poll.load(Ordering::Acquire) != 0 {
+            Safepoint::park(sh, self, 0);
+        }
+    }
+
     /// The frame record recorded by the thread at its last park or safe-region entry (0 = none).
     pub fn frame_record(&self) -> usize {
         self.frame.load(Ordering::Acquire)
@@ -175,6 +216,8 @@ impl Safepoint {
         let id = s.next_id;
         s.next_id += 1;
         let ts = Arc::new(ThreadState {
+            anchor_sp: AtomicUsize::new(0),
+            anchor_fp: AtomicUsize::new(0),
             status: AtomicU8::new(RUNNING),
             frame: AtomicUsize::new(0),
             safepoint: Arc::as_ptr(&self.shared),
@@ -436,6 +479,75 @@ pub unsafe extern "C" fn safepoint_slow_path(thread: *const ThreadState) {
         "ret",
         park = sym park_from_jit,
     )
+}
+
+/// Reports the return addresses of a stopped thread's innermost run of JIT frames: from its
+/// frame record if it parked in JIT code (or entered a safe region with one), else from its
+/// exit anchor if set. Addresses outside `[lo, hi)` end the walk.
+///
+/// # Safety
+/// The thread must stay parked or in a safe region during the walk, and its record or anchor
+/// must describe frames built with frame pointers.
+pub unsafe fn walk_thread(ts: &ThreadState, lo: usize, hi: usize, mut f: impl FnMut(usize)) {
+    let record = ts.frame_record();
+    if record != 0 {
+        // SAFETY: forwarded from the caller.
+        unsafe { walk_frames(record, lo, hi, f) };
+        return;
+    }
+    let (sp, fp) = ts.exit_anchor();
+    if sp == 0 || !sp.is_multiple_of(8) {
+        return;
+    }
+    // SAFETY: the anchor was stored by JIT code of this (stopped) thread before a call that is
+    // still in progress, so `[sp - 8]` holds that call's return address.
+    let pc = unsafe { *((sp - 8) as *const usize) };
+    if pc < lo || pc >= hi {
+        return;
+    }
+    f(pc);
+    // SAFETY: `fp` is the anchoring JIT function's frame pointer: a frame record of its caller.
+    unsafe { walk_frames(fp, lo, hi, f) };
+}
+
+/// Emits the exit-anchor store before a call from JIT code into native code that may poll:
+/// `store sp → [thread + ANCHOR_SP_OFFSET]`, `store fp → [thread + ANCHOR_FP_OFFSET]`.
+/// Pair it with [`emit_clear_exit_anchor`] after the call. Requires
+/// `preserve_frame_pointers=true` (the runtime's ISA sets it).
+pub fn emit_exit_anchor(
+    fb: &mut cranelift_frontend::FunctionBuilder<'_>,
+    thread: cranelift_codegen::ir::Value,
+) {
+    use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
+    let fp = fb.ins().get_frame_pointer(types::I64);
+    let sp = fb.ins().get_stack_pointer(types::I64);
+    fb.ins().store(
+        MemFlagsData::trusted(),
+        fp,
+        thread,
+        ThreadState::ANCHOR_FP_OFFSET,
+    );
+    fb.ins().store(
+        MemFlagsData::trusted(),
+        sp,
+        thread,
+        ThreadState::ANCHOR_SP_OFFSET,
+    );
+}
+
+/// Emits `store 0 → [thread + ANCHOR_SP_OFFSET]` (after the native call returned).
+pub fn emit_clear_exit_anchor(
+    fb: &mut cranelift_frontend::FunctionBuilder<'_>,
+    thread: cranelift_codegen::ir::Value,
+) {
+    use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
+    let zero = fb.ins().iconst(types::I64, 0);
+    fb.ins().store(
+        MemFlagsData::trusted(),
+        zero,
+        thread,
+        ThreadState::ANCHOR_SP_OFFSET,
+    );
 }
 
 /// Walks a frame-pointer chain starting at frame record `record` and calls `f` with each return

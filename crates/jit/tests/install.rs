@@ -289,3 +289,61 @@ fn full_region_is_an_error() {
     assert!(saw_full);
     assert!(rt.code_usage().in_use <= 16 * 1024);
 }
+
+#[test]
+fn colocated_call_out_of_reach_goes_through_a_veneer() {
+    let rt = runtime();
+    let target = rust_triple as *const () as usize;
+    let mut syms = Symbols::default();
+    syms.0.insert(1, LinkTarget::Address(target));
+    let rt2 = rt.clone();
+    // `colocated: true` for a Rust function: a `call rel32` that may not reach.
+    let mut ctx = build(&rt, &[I64], &[I64], move |fb, a| {
+        let f = import(fb, &rt2, 1, &[I64], &[I64], true);
+        let call = fb.ins().call(f, &[a[0]]);
+        vec![fb.inst_results(call)[0]]
+    });
+    let blob = rt
+        .compile_and_install("far", None, &mut ctx, &|n| syms.resolve(n))
+        .unwrap();
+    let r = blob
+        .relocs
+        .iter()
+        .find(|r| r.kind == Reloc::X86CallPCRel4)
+        .unwrap();
+    let site = blob.start() + r.offset as usize;
+    // SAFETY: reading 4 bytes of installed code.
+    let rel = unsafe { (site as *const i32).read_unaligned() } as i64;
+    let dest = (site as i64 + 4 + rel) as usize;
+    let reach = (target as i64 - site as i64).unsigned_abs() < 1 << 31;
+    if reach {
+        assert_eq!(dest, target);
+    } else {
+        assert!(
+            rt.code_memory().contains_rx(dest),
+            "out of reach: through a veneer"
+        );
+    }
+    // SAFETY: see `install_and_call`.
+    let f: extern "C" fn(i64) -> i64 = unsafe { std::mem::transmute(blob.entry()) };
+    assert_eq!(f(7), 21);
+}
+
+#[test]
+fn function_address_is_the_stub() {
+    let rt = runtime();
+    let callee = rt.declare_function("callee").unwrap();
+    let mut syms = Symbols::default();
+    syms.0.insert(1, LinkTarget::Function(callee));
+    let rt2 = rt.clone();
+    let mut ctx = build(&rt, &[], &[I64], move |fb, _| {
+        let f = import(fb, &rt2, 1, &[I64], &[I64], true);
+        vec![fb.ins().func_addr(I64, f)]
+    });
+    let blob = rt
+        .compile_and_install("addr_of", None, &mut ctx, &|n| syms.resolve(n))
+        .unwrap();
+    // SAFETY: `extern "C" fn() -> i64`.
+    let f: extern "C" fn() -> i64 = unsafe { std::mem::transmute(blob.entry()) };
+    assert_eq!(f() as usize, rt.stub_address(callee).unwrap());
+}

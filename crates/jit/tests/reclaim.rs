@@ -200,3 +200,78 @@ fn memory_is_reused_after_free() {
     assert_eq!(u.in_use, base);
     assert!(u.high_water < 64 * 1024, "blocks are reused: {u:?}");
 }
+
+/// Polls from native code given the thread-state pointer.
+extern "C" fn native_poll(thread: *const moonlift_jit::safepoint::ThreadState) {
+    // SAFETY: JIT code passes the live handle pointer of the calling thread.
+    unsafe { &*thread }.poll();
+}
+
+#[test]
+fn exit_anchor_makes_frames_below_native_code_visible() {
+    use moonlift_jit::safepoint::{emit_clear_exit_anchor, emit_exit_anchor};
+    let rt = runtime();
+    // spin2(thread, stop): loop { anchor; native_poll(thread); clear; if *stop break }.
+    let mut syms = Symbols::default();
+    syms.0
+        .insert(3, LinkTarget::Address(native_poll as *const () as usize));
+    let rt2 = rt.clone();
+    let mut ctx = build(&rt, &[I64, I64], &[I64], move |fb, a| {
+        let (tp, stop) = (a[0], a[1]);
+        let np = import(fb, &rt2, 3, &[I64], &[], false);
+        let header = fb.create_block();
+        let exit = fb.create_block();
+        fb.ins().jump(header, &[]);
+        fb.switch_to_block(header);
+        emit_exit_anchor(fb, tp);
+        fb.ins().call(np, &[tp]);
+        emit_clear_exit_anchor(fb, tp);
+        let s = fb.ins().load(I64, MemFlagsData::trusted(), stop, 0);
+        fb.ins().brif(s, exit, &[], header, &[]);
+        fb.seal_block(header);
+        fb.switch_to_block(exit);
+        fb.seal_block(exit);
+        vec![s]
+    });
+    let spinner = rt
+        .compile_and_install("spin2", None, &mut ctx, &|n| syms.resolve(n))
+        .unwrap();
+    let outer = install_outer(&rt, spinner.id());
+    static STOP2: AtomicI64 = AtomicI64::new(0);
+    let entry = outer.entry();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let rt3 = rt.clone();
+    let t = std::thread::spawn(move || {
+        let h = rt3.register_thread();
+        ready_tx.send(()).unwrap();
+        // SAFETY: `outer` has signature `extern "C" fn(i64, i64) -> i64`.
+        let f: extern "C" fn(i64, i64) -> i64 = unsafe { std::mem::transmute(entry) };
+        let r = f(h.as_ptr() as i64, STOP2.as_ptr() as i64);
+        assert_eq!(
+            h.state().exit_anchor().0,
+            0,
+            "anchor cleared after the call"
+        );
+        r
+    });
+    ready_rx.recv().unwrap();
+    rt.retire(outer.id()).unwrap();
+    rt.retire(spinner.id()).unwrap();
+    let mut seen = false;
+    for _ in 0..1000 {
+        let rep = rt.reclaim();
+        assert!(
+            rep.freed.is_empty(),
+            "freed code under a native frame: {rep:?}"
+        );
+        if rep.kept_running == 2 {
+            seen = true;
+            break;
+        }
+        std::thread::yield_now();
+    }
+    assert!(seen, "the anchor walk never saw both JIT frames");
+    STOP2.store(1, Ordering::SeqCst);
+    assert_eq!(t.join().unwrap(), 2);
+    assert_eq!(rt.reclaim().freed.len(), 2);
+}

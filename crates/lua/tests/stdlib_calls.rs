@@ -246,6 +246,14 @@ const CASES: &[Case] = &[
         "true\tabc\t1",
     ),
     (
+        &[("string.dump", "print")],
+        "false\tunable to dump given function",
+    ),
+    (
+        &[("string.dump", "1")],
+        "false\tbad argument #1 to 'string.dump' (function expected, got number)",
+    ),
+    (
         &[
             ("math.floor", "3.7"),
             ("math.floor", "-3.5"),

@@ -112,7 +112,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "return (\"abc\").len, getmetatable(\"\").__index == string",
-        "function: 0x55fc50108c70\ttrue",
+        "function: 0x5567a9c85c70\ttrue",
     ),
     ("local s = \"x\" return s:upper():lower():rep(2)", "xx"),
     (
@@ -149,6 +149,14 @@ const CASES: &[(&str, &str)] = &[
     (
         "return (\"abc\"):find(\"[a\")",
         "ERR: test:1: malformed pattern (missing ']')",
+    ),
+    (
+        "local function add(a, b) return a + b end local bin = string.dump(add) return bin:sub(1, 4) == \"\\27Lua\", bin:byte(5), load(bin, \"d\", \"b\")(2, 3), load(string.dump(add, true))(4, 5)",
+        "true\t84\t5\t9",
+    ),
+    (
+        "return string.dump(print)",
+        "ERR: test:1: unable to dump given function",
     ),
     (
         "return tostring(1e15), tostring(1e100), tostring(-0.0), tostring(2^63), tostring(0.1), 1/0, -1/0, 100 // 1.0",

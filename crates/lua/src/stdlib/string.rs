@@ -1,7 +1,7 @@
 //! The `string` library (Lua 5.4 manual §6.4, `lstrlib.c`).
 //!
 //! Engines that do not need the VM live in submodules with their own tests: [`format`] is
-//! `string.format`, [`super::lpattern`] the pattern matcher. The functions here bind them
+//! `string.format`, [`dump`] is `string.dump`, [`super::lpattern`] the pattern matcher. The functions here bind them
 //! (`format`, `find`, `match`, `gmatch`, `gsub`) and the simple byte-string functions (`len`, `sub`,
 //! `upper`, `lower`, `rep`, `reverse`, `byte`, `char`) to the VM, and [`open`] installs the library
 //! and the string metatable (`__index` = the `string` table, so `("x"):rep(3)` works).
@@ -11,6 +11,7 @@
 //! that cannot be allocated raise "not enough memory" (or "resulting string too large") instead of
 //! aborting the process.
 
+pub mod dump;
 pub mod format;
 
 use super::lpattern::{self, Capture, PatternError};
@@ -44,6 +45,7 @@ pub fn open(vm: &mut Vm) {
     let mut funcs: Vec<(&'static str, crate::vm::NativeFn)> = vec![
         ("byte", str_byte),
         ("char", str_char),
+        ("dump", str_dump),
         ("format", str_format),
         ("len", str_len),
         ("lower", str_lower),
@@ -426,6 +428,33 @@ fn str_char(vm: &mut Vm) -> LuaResult<usize> {
     let r = push_str(vm, &buf);
     SCRATCH.with(|c| c.set(buf));
     r
+}
+
+/// `string.dump(f [, strip])`: the binary chunk of a Lua function ("unable to dump given function"
+/// for native ones).
+fn str_dump(vm: &mut Vm) -> LuaResult<usize> {
+    let strip = vm.arg_truthy(2);
+    let f = vm.check_function(1)?;
+    let Some(cl) = f.as_lcl_ptr() else {
+        return Err(vm.error("unable to dump given function"));
+    };
+    // SAFETY: `f` is argument 1, so the closure and (through it) its proto tree are alive for the
+    // whole call; nothing here runs Lua code or the collector.
+    let (tree, nup) = unsafe { (proto_tree(&*(*cl).proto), (&(*cl).upvals).len()) };
+    let bin = dump::dump(&tree, nup.min(u8::MAX as usize) as u8, strip);
+    push_str(vm, &bin)
+}
+
+/// The front-end view of a runtime proto tree (`Proto::src` keeps everything but the nested protos).
+fn proto_tree(p: &crate::vm::function::Proto) -> crate::proto::FuncProto {
+    let mut f = p.src.clone();
+    // SAFETY: nested protos are owned by (and live as long as) their parent proto.
+    f.protos = p
+        .protos
+        .iter()
+        .map(|&c| proto_tree(unsafe { &*c }))
+        .collect();
+    f
 }
 
 /// `string.format(fmt, ...)`.

@@ -484,6 +484,16 @@ impl LuaFile {
     }
 }
 
+impl Drop for LuaFile {
+    /// A stream dropped while open (its userdata freed without `__gc` running, or the VM torn down)
+    /// still writes out its buffer and reaps its child process, as C's `exit` does for open `FILE`s.
+    fn drop(&mut self) {
+        if self.stream.is_some() && !self.is_shared_stdout() {
+            let _ = self.close(&mut io::sink());
+        }
+    }
+}
+
 /// State of `read_number` (`RN` in `liolib.c`): the numeral read so far and one byte of look-ahead.
 struct NumeralReader<'a> {
     file: &'a mut LuaFile,
@@ -676,6 +686,16 @@ mod tests {
             .unwrap()
             .unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+    }
+
+    #[test]
+    fn dropping_an_open_file_flushes_it() {
+        let p = temp_file("drop.txt", b"");
+        let mut f = open(&p, "w");
+        f.write(b"kept", &mut io::sink()).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"");
+        drop(f);
+        assert_eq!(std::fs::read(&p).unwrap(), b"kept");
     }
 
     #[test]
