@@ -119,7 +119,7 @@ fn getmetatable(vm: &mut Vm) -> LuaResult<usize> {
 fn setmetatable(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.check_table(1)?;
     let mt = vm.arg(2);
-    if !mt.is_nil() && !mt.is_table() {
+    if vm.arg_count() < 2 || (!mt.is_nil() && !mt.is_table()) {
         return Err(vm.type_error(2, "nil or table"));
     }
     if !vm.get_metafield(t, "__metatable").is_nil() {

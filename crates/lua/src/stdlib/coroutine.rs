@@ -24,7 +24,7 @@ fn check_co(vm: &mut Vm, i: usize) -> LuaResult<Value> {
     if v.tag() == crate::vm::value::TAG_THREAD {
         Ok(v)
     } else {
-        Err(vm.type_error(i, "coroutine"))
+        Err(vm.type_error(i, "thread"))
     }
 }
 

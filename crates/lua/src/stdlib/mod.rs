@@ -9,6 +9,7 @@ pub mod os;
 pub mod pack;
 pub mod package;
 pub mod string;
+pub mod table;
 
 use crate::vm::Vm;
 
@@ -20,5 +21,6 @@ pub fn open_libs(vm: &mut Vm) {
     io::open(vm);
     os::open(vm);
     string::open(vm);
+    table::open(vm);
     math::open(vm);
 }

@@ -107,9 +107,27 @@ impl Vm {
     pub(crate) fn insert_call_tm(&mut self, func: usize, f: Value) -> LuaResult<()> {
         let tm = self.metamethod(f, TagMethod::Call);
         if tm.is_nil() {
-            // Describe the callee if it is a register of the running Lua frame.
+            // luaG_callerror: name the callee from the calling instruction, else describe it
+            // as a register of the running Lua frame.
             let th = self.th();
-            let ci = th.ci.last().expect("frame");
+            let ci_idx = th.ci.len() - 1;
+            let ci = th.ci[ci_idx];
+            if ci.kind == FrameKind::Lua {
+                if let Some(p) = self.frame_proto(ci_idx) {
+                    if let Some((kind, name)) = ci
+                        .savedpc
+                        .checked_sub(1)
+                        .and_then(|pc| super::debug::func_name_from_code(p, pc))
+                    {
+                        let mut msg = format!("attempt to call a {} value", self.obj_typename(f))
+                            .into_bytes();
+                        msg.extend_from_slice(format!(" ({} '", kind).as_bytes());
+                        msg.extend_from_slice(&name);
+                        msg.extend_from_slice(b"')");
+                        return Err(self.runtime_error_bytes(&msg));
+                    }
+                }
+            }
             let c = if ci.kind == FrameKind::Lua && func >= ci.base {
                 Culprit::reg((func - ci.base) as u32)
             } else {

@@ -47,9 +47,14 @@ pub fn chunk_id(source: &[u8]) -> Vec<u8> {
 
 /// Line of the instruction being executed in a frame whose saved pc is `savedpc` (the next
 /// instruction), i.e. of instruction `savedpc - 1`.
+///
+/// A frame that has not saved its pc since entry (`savedpc == 0`) reports the line where the
+/// function is defined, as PUC-Lua 5.4.4 does for pc -1 (`luaG_getfuncline`).
 pub fn current_line(p: &Proto, savedpc: usize) -> u32 {
-    let pc = savedpc.saturating_sub(1);
-    p.src.line_info.get(pc).copied().unwrap_or(0)
+    if savedpc == 0 {
+        return p.src.line_defined;
+    }
+    p.src.line_info.get(savedpc - 1).copied().unwrap_or(0)
 }
 
 /// Name of the `n`-th (1-based) local active at `pc` (`luaF_getlocalname`).

@@ -116,10 +116,7 @@ impl Vm {
         let th = self.th();
         let ci = &th.ci[ci_idx];
         if ci.kind != super::thread::FrameKind::Lua {
-            // luaL_where(1) from a native: the caller's position if it is Lua.
-            if ci_idx >= 1 && th.ci[ci_idx - 1].kind == super::thread::FrameKind::Lua {
-                return self.lua_frame_where(ci_idx - 1);
-            }
+            // luaG_runerror adds a position only when the running function is a Lua function.
             return Vec::new();
         }
         self.lua_frame_where(ci_idx)

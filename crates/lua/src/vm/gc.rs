@@ -593,6 +593,11 @@ impl Vm {
         }
     }
 
+    /// Run the finalizers queued in `tobefnz` (used by `lua_close`-style teardown too).
+    pub(crate) fn run_pending_finalizers(&mut self) {
+        self.run_finalizers();
+    }
+
     fn run_finalizers(&mut self) {
         while let Some(p) = self.heap.tobefnz.pop() {
             // SAFETY: p is a live table or userdata kept by tobefnz until now.

@@ -398,10 +398,14 @@ impl Vm {
                         ),
                         OpCode::MODK => {
                             let (v1, v2) = (reg!(i.b()), k!(i.c()));
-                            if v1.tag == TAG_INT && v2.tag == TAG_INT && v2.ival() != 0 {
+                            if v1.tag == TAG_INT && v2.tag == TAG_INT {
+                                if v2.ival() == 0 {
+                                    // Like PUC-Lua 5.4.4, the position is the last saved pc.
+                                    return Err(self.runtime_error("attempt to perform 'n%0'"));
+                                }
                                 reg!(i.a()) = Value::int(arith::int_mod(v1.ival(), v2.ival()));
                                 pc += 1;
-                            } else if !(v1.tag == TAG_INT && v2.tag == TAG_INT) {
+                            } else {
                                 float_op!(i, v1, v2, arith::float_mod);
                             }
                         }
@@ -497,7 +501,6 @@ impl Vm {
                                         Value::int(arith::int_floor_div(v1.ival(), v2.ival()));
                                     pc += 1;
                                 } else {
-                                    savepc!();
                                     return Err(self.runtime_error("attempt to divide by zero"));
                                 }
                             } else {

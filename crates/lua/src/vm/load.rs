@@ -47,9 +47,15 @@ pub(crate) fn validate(p: &FuncProto) -> Result<(), Vec<u8>> {
                 | OpCode::RETURN0
                 | OpCode::VARARGPREP
         );
-        if reg_a && op.mode() != OpMode::IsJ && op.mode() != OpMode::IAx && a >= ms.max(1) {
+        // `RETURN A 1` (no values) may name the first free register, one past the frame.
+        let limit = if op == OpCode::RETURN {
+            ms + 1
+        } else {
+            ms.max(1)
+        };
+        if reg_a && op.mode() != OpMode::IsJ && op.mode() != OpMode::IAx && a >= limit {
             // Registers A..A+3 of loops and A+1 of SELF are checked below via max_stack + slack.
-            return bad("register A");
+            return bad(&format!("register A of {} at pc {}", op.name(), pc));
         }
         let ok = match op {
             OpCode::LOADK => ins.bx() < nk,

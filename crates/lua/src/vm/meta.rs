@@ -218,9 +218,33 @@ impl Vm {
         );
         if !is_bit {
             if let (Some(x), Some(y)) = (arith::to_number(a), arith::to_number(b)) {
-                if let Some(r) = self.arith_raw(op, x, y)? {
-                    return Ok(r);
+                // PUC-Lua does this in lstrlib's metamethods, i.e. inside a C function: errors
+                // (division by zero) carry no position.
+                match self.arith_raw(op, x, y) {
+                    Ok(Some(r)) => return Ok(r),
+                    Ok(None) => {}
+                    Err(e) if !(a.is_string() || b.is_string()) => return Err(e),
+                    Err(e) => {
+                        let msg = e.value.as_str_bytes().unwrap_or(b"").to_vec();
+                        let cut = msg
+                            .windows(2)
+                            .position(|w| w == b": ")
+                            .map(|p| p + 2)
+                            .unwrap_or(0);
+                        let v = self.new_str(&msg[cut..]);
+                        return Err(self.throw_value(v));
+                    }
                 }
+            }
+            if (a.is_string() || b.is_string()) && !self.string_mt.is_null() {
+                // lstrlib's arithmetic metamethods (`trymt`) when a string does not convert.
+                let msg = format!(
+                    "attempt to {} a '{}' with a '{}'",
+                    &op.event_name()[2..],
+                    a.type_name(),
+                    b.type_name()
+                );
+                return Err(self.runtime_error(&msg));
             }
             // Blame the operand that is not a number (luaG_opinterror).
             let (v, c) = if arith::to_number(a).is_some() {
@@ -228,18 +252,6 @@ impl Vm {
             } else {
                 (a, ca)
             };
-            if a.is_string() && b.is_string() || (v.is_string() && arith::to_number(v).is_none()) {
-                // lstrlib's trymt message for strings that do not convert.
-                if a.is_string() || b.is_string() {
-                    let msg = format!(
-                        "attempt to {} a '{}' with a '{}'",
-                        &op.event_name()[2..],
-                        self.obj_typename(a),
-                        self.obj_typename(b)
-                    );
-                    return Err(self.runtime_error(&msg));
-                }
-            }
             return Err(self.type_error_op(v, "perform arithmetic on", c));
         }
         // Bitwise.
@@ -353,6 +365,9 @@ impl Vm {
                 if let Some(r) = self.arith_raw(op, x, x)? {
                     return Ok(r);
                 }
+            }
+            if a.is_string() && !self.string_mt.is_null() {
+                return Err(self.runtime_error("attempt to unm a 'string' with a 'string'"));
             }
             return Err(self.type_error_op(a, "perform arithmetic on", c));
         }
@@ -552,6 +567,11 @@ impl Vm {
         let tm = self.metafield_by_name(v, self.names.tostring);
         if !tm.is_nil() {
             let r = self.call1(tm, &[v])?;
+            if r.is_number() {
+                let mut b = Vec::new();
+                arith::write_number(&mut b, r);
+                return Ok(self.new_str(&b));
+            }
             if !r.is_string() {
                 return Err(self.error("'__tostring' must return a string"));
             }

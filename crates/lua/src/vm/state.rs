@@ -107,6 +107,25 @@ pub(crate) fn approx_sp() -> usize {
 
 impl Drop for Vm {
     fn drop(&mut self) {
+        // lua_close: call every pending finalizer (objects still registered for finalization),
+        // in reverse order of registration, then flush.
+        self.th = self.main_thread;
+        self.resume_chain.clear();
+        // SAFETY: main_thread is live until freed below.
+        unsafe {
+            (*self.main_thread).ci.truncate(1);
+            (*self.main_thread).top = 1;
+        }
+        self.close_upvals(0);
+        let _ = self.close_tbc(1, None);
+        self.heap.running = false;
+        let pending = std::mem::take(&mut self.heap.finobj);
+        for &p in &pending {
+            // SAFETY: registered objects are live (they are never freed while registered).
+            unsafe { (*p).flags &= !super::gc::FL_FINOBJ };
+        }
+        self.heap.tobefnz.extend(pending);
+        self.run_pending_finalizers();
         let _ = self.stdout.flush();
         // SAFETY: main_thread was created by Box::into_raw in `new` and is not referenced after this.
         unsafe { drop(Box::from_raw(self.main_thread)) };
