@@ -98,9 +98,11 @@ pub struct CodeMemoryUsage {
     pub in_use: usize,
     /// Highest value `in_use` ever reached.
     pub peak_in_use: usize,
-    /// High-water mark of the bump pointer: bytes of the region ever handed out (an upper bound
-    /// of committed memory).
+    /// Highest value the bump pointer ever reached: an upper bound of the memory ever committed
+    /// (pages below it may have been touched).
     pub high_water: usize,
+    /// Current extent: the bump pointer now (everything above it is untouched or free).
+    pub extent: usize,
     /// Bytes reserved (address space).
     pub reserved: usize,
     /// Number of live blocks.
@@ -112,6 +114,8 @@ struct Allocator {
     free: BTreeMap<usize, usize>,
     /// Bump pointer: everything at or above it is free.
     top: usize,
+    /// Highest value `top` ever had.
+    max_top: usize,
     in_use: usize,
     peak: usize,
     blocks: usize,
@@ -218,6 +222,7 @@ impl CodeMemory {
             alloc: Mutex::new(Allocator {
                 free: BTreeMap::new(),
                 top: 0,
+                max_top: 0,
                 in_use: 0,
                 peak: 0,
                 blocks: 0,
@@ -313,6 +318,7 @@ impl CodeMemory {
                 Self::insert_free(&mut a, gap_off, start - gap_off);
             }
             a.top = start + len;
+            a.max_top = a.max_top.max(a.top);
             CodeBlock { offset: start, len }
         };
         a.in_use += block.len;
@@ -399,9 +405,8 @@ impl CodeMemory {
         CodeMemoryUsage {
             in_use: a.in_use,
             peak_in_use: a.peak,
-            high_water: a
-                .top
-                .max(a.free.iter().map(|(o, l)| o + l).max().unwrap_or(0)),
+            high_water: a.max_top,
+            extent: a.top,
             reserved: self.size,
             blocks: a.blocks,
         }
@@ -485,6 +490,47 @@ mod tests {
         // SAFETY: still mapped and readable.
         let seen = unsafe { std::slice::from_raw_parts(m.rx_addr(b.offset) as *const u8, 3) };
         assert_eq!(seen, &[0xCC; 3]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Random alloc/free sequences: blocks never overlap, stay aligned and inside the
+        /// region, usage is exact, and freeing everything coalesces back to an empty region.
+        #[test]
+        fn allocator_invariants(ops in proptest::collection::vec((0usize..3, 1usize..3000, 0u32..3), 1..200)) {
+            let m = CodeMemory::new(&CodeMemoryConfig { reserve: 256 * 1024, poison: false }).unwrap();
+            let mut live: Vec<CodeBlock> = Vec::new();
+            for (op, len, align_log) in ops {
+                if op < 2 || live.is_empty() {
+                    let align = 16usize << align_log;
+                    match m.alloc(len, align) {
+                        Ok(b) => {
+                            proptest::prop_assert_eq!(b.offset % align, 0);
+                            proptest::prop_assert!(b.len >= len && b.offset + b.len <= m.size());
+                            for o in &live {
+                                proptest::prop_assert!(b.offset + b.len <= o.offset || o.offset + o.len <= b.offset,
+                                    "overlap {:?} {:?}", b, o);
+                            }
+                            live.push(b);
+                        }
+                        Err(CodeMemoryError::Full { .. }) => {}
+                        Err(e) => proptest::prop_assert!(false, "{e}"),
+                    }
+                } else {
+                    let b = live.swap_remove(len % live.len());
+                    // SAFETY: the block came from `alloc` and is freed once.
+                    unsafe { m.free(b) };
+                }
+                proptest::prop_assert_eq!(m.usage().in_use, live.iter().map(|b| b.len).sum::<usize>());
+            }
+            for b in live.drain(..) {
+                // SAFETY: as above.
+                unsafe { m.free(b) };
+            }
+            let u = m.usage();
+            proptest::prop_assert_eq!(u.in_use, 0);
+            proptest::prop_assert_eq!(u.extent, 0, "everything coalesced into the bump area");
+        }
     }
 
     #[test]

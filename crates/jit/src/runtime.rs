@@ -694,10 +694,15 @@ impl JitRuntime {
         // SAFETY: the block is fresh and ours; nobody executes it until it is published.
         unsafe { inner.mem.write(block.offset, &code) };
         inner.mem.flush_icache(start, code.len());
-        let unwind_info = req
-            .code
-            .create_unwind_info(&*inner.isa)
-            .map_err(|e| JitError::Compile(format!("unwind info: {e:?}")))?;
+        let unwind_info = match req.code.create_unwind_info(&*inner.isa) {
+            Ok(u) => u,
+            Err(e) => {
+                drop(l);
+                // SAFETY: never published.
+                unsafe { inner.mem.free(block) };
+                return Err(JitError::Compile(format!("unwind info: {e:?}")));
+            }
+        };
         if let Some(info) = &unwind_info {
             // SAFETY: `info` describes the code just written at `start`, which stays mapped
             // until the reclaimer drops the registration before freeing the block.

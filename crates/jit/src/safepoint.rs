@@ -205,11 +205,23 @@ impl Safepoint {
     /// region) from now on, or a stop-the-world waits for it forever. The handle deregisters on
     /// drop. Registering waits while a stop is in progress.
     ///
-    /// A thread may be registered with one domain at a time; registering twice returns a handle
-    /// whose drop does nothing extra but the first registration stays in force.
+    /// A thread may be registered with one domain at a time. Registering again with the same
+    /// domain returns a secondary handle to the same registration (its drop does not
+    /// deregister); registering with another domain replaces the current one until the new
+    /// handle drops.
     pub fn register(&self) -> ThreadHandle {
         let sh = &*self.shared;
         let mut s = lock(sh);
+        let me = CURRENT.with(|c| c.get());
+        if let Some(existing) = s.threads.iter().find(|t| std::ptr::eq(Arc::as_ptr(t), me)) {
+            return ThreadHandle {
+                state: existing.clone(),
+                domain: self.clone(),
+                previous: me,
+                owner: false,
+                _not_send: std::marker::PhantomData,
+            };
+        }
         while s.active {
             s = sh.changed.wait(s).unwrap_or_else(|e| e.into_inner());
         }
@@ -230,6 +242,7 @@ impl Safepoint {
             state: ts,
             domain: self.clone(),
             previous,
+            owner: true,
             _not_send: std::marker::PhantomData,
         }
     }
@@ -321,6 +334,8 @@ pub struct ThreadHandle {
     state: Arc<ThreadState>,
     domain: Safepoint,
     previous: *const ThreadState,
+    /// False for a secondary handle to an existing registration.
+    owner: bool,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -393,6 +408,9 @@ impl ThreadHandle {
 
 impl Drop for ThreadHandle {
     fn drop(&mut self) {
+        if !self.owner {
+            return;
+        }
         let sh = &*self.domain.shared;
         let mut s = lock(sh);
         let me = Arc::as_ptr(&self.state);

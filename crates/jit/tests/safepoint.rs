@@ -107,3 +107,29 @@ fn registered_threads_may_coordinate_concurrently() {
     }
     assert_eq!(sp.stops(), 3 * rounds);
 }
+
+#[test]
+fn registering_twice_shares_one_registration() {
+    let sp = Safepoint::new();
+    let h1 = sp.register();
+    {
+        let h2 = sp.register();
+        assert_eq!(h1.as_ptr(), h2.as_ptr());
+        assert_eq!(sp.registered_threads(), 1);
+    }
+    assert_eq!(
+        sp.registered_threads(),
+        1,
+        "the secondary handle does not deregister"
+    );
+    // A stop from another thread completes: the one registration polls.
+    let sp2 = sp.clone();
+    let t = std::thread::spawn(move || sp2.stop_the_world(|threads| threads.len()));
+    while !t.is_finished() {
+        h1.poll();
+        std::thread::yield_now();
+    }
+    assert_eq!(t.join().unwrap(), 1);
+    drop(h1);
+    assert_eq!(sp.registered_threads(), 0);
+}

@@ -12,12 +12,7 @@ use std::cell::Cell;
 
 /// Compile source text with the front end; `Err` holds the full Lua message.
 pub(crate) fn compile_chunk(chunk: &[u8], chunkname: &[u8]) -> Result<FuncProto, Vec<u8>> {
-    // The front end (`crate::syntax::compile`) is not on main yet; until it lands, only binary chunks
-    // load.
-    let _ = chunk;
-    let mut m = super::debug::chunk_id(chunkname);
-    m.extend_from_slice(b": the Lua compiler is not available yet");
-    Err(m)
+    crate::syntax::compile(chunk, chunkname).map_err(|e| e.message)
 }
 
 /// Check the structural invariants the interpreter relies on without re-checking at run time: valid
