@@ -665,12 +665,13 @@ impl GmatchState {
         }
     }
 
-    /// Finds the next match and hands `(state, start, end)` to `f`; `Ok(None)` when exhausted.
+    /// Finds the next match and hands `(state, start, end)` to `f`, returning its result;
+    /// `Ok(None)` when exhausted.
     pub fn next_with<R>(
         &mut self,
         s: &[u8],
         p: &[u8],
-        f: impl FnOnce(&MatchState<'_>, usize, usize) -> Result<R, PatternError>,
+        f: impl FnOnce(&MatchState<'_>, usize, usize) -> R,
     ) -> Result<Option<R>, PatternError> {
         let mut ms = MatchState::new(s, p);
         let mut src = self.src;
@@ -680,7 +681,7 @@ impl GmatchState {
             {
                 self.src = e;
                 self.lastmatch = Some(e);
-                return f(&ms, src, e).map(Some);
+                return Ok(Some(f(&ms, src, e)));
             }
             src += 1;
         }
@@ -690,13 +691,15 @@ impl GmatchState {
 
     /// Next match's captures (the whole match if the pattern has none), or `Ok(None)`.
     pub fn next(&mut self, s: &[u8], p: &[u8]) -> Result<Option<Vec<Capture>>, PatternError> {
-        self.next_with(s, p, |ms, a, b| ms.captures(a, b, true))
+        self.next_with(s, p, |ms, a, b| ms.captures(a, b, true))?
+            .transpose()
     }
 }
 
 /// How `gsub` turns one match into replacement text (string, table or function replacement).
 pub trait Replacer {
-    /// Error type; pattern errors must convert into it.
+    /// Error type of the replacer (e.g. the VM's error when a callback fails); pattern errors
+    /// convert into it.
     type Error: From<PatternError>;
 
     /// Appends the replacement of the match `start..end` (captures in `ms`) to `out`. Returns

@@ -10,6 +10,7 @@ pub mod pack;
 pub mod package;
 pub mod string;
 pub mod table;
+pub mod utf8;
 
 use crate::vm::Vm;
 
@@ -23,4 +24,5 @@ pub fn open_libs(vm: &mut Vm) {
     string::open(vm);
     table::open(vm);
     math::open(vm);
+    utf8::open(vm);
 }

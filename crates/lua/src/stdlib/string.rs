@@ -70,6 +70,9 @@ fn extra_functions() -> Vec<(&'static str, crate::vm::NativeFn)> {
         ("gmatch", str_gmatch),
         ("gsub", str_gsub),
         ("match", str_match),
+        ("pack", super::pack::str_pack),
+        ("packsize", super::pack::str_packsize),
+        ("unpack", super::pack::str_unpack),
     ]
 }
 
