@@ -28,6 +28,19 @@
 //!   direct reference, and without frames (frame-pointer walk of parked threads and/or the
 //!   client's frame hook). Unwind info is deregistered first; freed bytes become `int3`.
 //!
+//! # Sources of `unsafe`
+//!
+//! * [`code_memory`]: `memfd_create`/`mmap`, raw writes into the RW view, poisoning.
+//! * [`stub`]: hand-written x86-64 machine code (stubs, thunks, the lazy trampoline), checked by
+//!   decoding it in tests.
+//! * [`safepoint`]: a naked-asm poll slow path that builds a frame record, and frame-pointer
+//!   walks that read other (parked) threads' stacks.
+//! * [`unwind`]: `__register_frame` / `__deregister_frame` (libgcc FFI).
+//! * [`runtime`]: atomics over cells in code memory, rel32 rewrites at safepoints, freeing code.
+//!
+//! Clients call installed code by transmuting an address to an `extern "C"` function pointer of
+//! the signature they compiled; that is their `unsafe`.
+//!
 //! Only x86-64 Linux is supported for now: [`runtime::JitRuntime::new`] returns
 //! [`runtime::JitError::Unsupported`] elsewhere.
 //!

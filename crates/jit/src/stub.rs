@@ -122,6 +122,22 @@ pub fn trampoline_code(resolver: usize) -> Vec<u8> {
     c
 }
 
+/// Emits a call through an entry cell: `t = load.i64 notrap aligned [cell]; call_indirect sig, t,
+/// args`. `cell` is [`crate::runtime::JitRuntime::entry_cell_address`]; the load is not
+/// `readonly` because the cell changes when the function is republished. Returns the call
+/// instruction (its results are the callee's).
+pub fn emit_call_through_cell(
+    fb: &mut cranelift_frontend::FunctionBuilder<'_>,
+    cell: usize,
+    sig: cranelift_codegen::ir::SigRef,
+    args: &[cranelift_codegen::ir::Value],
+) -> cranelift_codegen::ir::Inst {
+    use cranelift_codegen::ir::{InstBuilder, MemFlagsData, types};
+    let addr = fb.ins().iconst(types::I64, cell as i64);
+    let target = fb.ins().load(types::I64, MemFlagsData::trusted(), addr, 0);
+    fb.ins().call_indirect(sig, target, args)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

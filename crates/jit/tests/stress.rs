@@ -26,14 +26,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{InstBuilder, MemFlagsData};
 use moonlift_jit::blob::CodeId;
 use moonlift_jit::code_memory::CodeMemoryConfig;
 use moonlift_jit::reloc::LinkTarget;
 use moonlift_jit::runtime::{JitConfig, JitError, JitRuntime};
 use moonlift_jit::safepoint::{emit_poll, safepoint_slow_path};
-use moonlift_jit::stub::FuncId;
+use moonlift_jit::stub::{FuncId, emit_call_through_cell};
 use support::{Symbols, build, import, sig};
 
 const GENERATIONS: i64 = 10_000;
@@ -84,9 +84,7 @@ fn install_f(rt: &JitRuntime, g: FuncId) -> usize {
     let rt2 = rt.clone();
     let mut ctx = build(rt, &[I64, I64], &[I64], move |fb, a| {
         let s = fb.import_signature(sig(&rt2, &[I64, I64], &[I64]));
-        let addr = fb.ins().iconst(I64, cell as i64);
-        let target = fb.ins().load(I64, MemFlagsData::trusted(), addr, 0);
-        let c = fb.ins().call_indirect(s, target, &[a[0], a[1]]);
+        let c = emit_call_through_cell(fb, cell, s, &[a[0], a[1]]);
         vec![fb.inst_results(c)[0]]
     });
     rt.compile_and_install("f", None, &mut ctx, &|_| None)

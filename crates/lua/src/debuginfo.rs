@@ -15,7 +15,12 @@ const ID_SIZE: usize = 60;
 /// longer than 59); any other source → `[string "first line"]`, cut with `...` at the first
 /// newline or after 45 bytes.
 pub fn chunk_id(source: &[u8]) -> String {
-    let out: Vec<u8> = match source.first() {
+    String::from_utf8_lossy(&chunk_id_bytes(source)).into_owned()
+}
+
+/// [`chunk_id`] as raw bytes (file names and sources need not be UTF-8).
+pub fn chunk_id_bytes(source: &[u8]) -> Vec<u8> {
+    match source.first() {
         Some(b'=') => {
             let rest = &source[1..];
             rest[..rest.len().min(ID_SIZE - 1)].to_vec()
@@ -48,8 +53,7 @@ pub fn chunk_id(source: &[u8]) -> String {
             v.extend_from_slice(b"\"]");
             v
         }
-    };
-    String::from_utf8_lossy(&out).into_owned()
+    }
 }
 
 /// `luaF_getlocalname`: the name of the `local_number`-th (1-based) local variable active at

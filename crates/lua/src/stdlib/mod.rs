@@ -2,6 +2,7 @@
 
 pub mod base;
 pub mod coroutine;
+pub mod debug;
 pub mod io;
 pub mod lpattern;
 pub mod math;
@@ -23,6 +24,7 @@ pub fn open_libs(vm: &mut Vm) {
     os::open(vm);
     string::open(vm);
     table::open(vm);
+    debug::open(vm);
     math::open(vm);
     utf8::open(vm);
 }

@@ -191,12 +191,12 @@ pub struct Lexer<'a> {
     /// Raw text of the token being read (see module doc).
     pub buf: Vec<u8>,
     /// Chunk id used as the message prefix.
-    chunk_id: String,
+    chunk_id: Vec<u8>,
 }
 
 impl<'a> Lexer<'a> {
     /// A lexer over `src`; `chunk_id` is the display form of the chunk name (`luaO_chunkid`).
-    pub fn new(src: &'a [u8], chunk_id: String) -> Lexer<'a> {
+    pub fn new(src: &'a [u8], chunk_id: Vec<u8>) -> Lexer<'a> {
         let mut lx = Lexer {
             src,
             pos: 0,
@@ -237,26 +237,35 @@ impl<'a> Lexer<'a> {
     }
 
     /// `luaG_addinfo`-style message prefix with the current line.
-    pub fn error_at_line(&self, msg: &str, line: u32) -> SyntaxError {
-        SyntaxError::new(format!("{}:{}: {}", self.chunk_id, line, msg))
+    pub fn error_at_line(&self, msg: &[u8], line: u32) -> SyntaxError {
+        let mut m = self.chunk_id.clone();
+        m.extend_from_slice(format!(":{line}: ").as_bytes());
+        m.extend_from_slice(msg);
+        SyntaxError { message: m }
     }
 
     /// `lexerror`: message at the current line, with `near <token>` when `tok` is given.
     pub fn error(&self, msg: &str, tok: Option<&Tok>) -> SyntaxError {
-        let msg = match tok {
-            Some(t) => format!("{} near {}", msg, self.token_text(t)),
-            None => msg.to_string(),
-        };
-        self.error_at_line(&msg, self.line)
+        let mut m = msg.as_bytes().to_vec();
+        // A NUL byte is token 0 in `llex.c`, which `lexerror` treats as "no token".
+        if let Some(t) = tok.filter(|t| **t != Tok::Char(0)) {
+            m.extend_from_slice(b" near ");
+            m.extend_from_slice(&self.token_text(t));
+        }
+        self.error_at_line(&m, self.line)
     }
 
-    /// `txtToken`: the raw text for names, strings and numerals; the token name otherwise.
-    fn token_text(&self, t: &Tok) -> String {
+    /// `txtToken`: the raw text (bytes as in the source) for names, strings and numerals; the
+    /// token name otherwise.
+    fn token_text(&self, t: &Tok) -> Vec<u8> {
         match t {
             Tok::Name(_) | Tok::Str(_) | Tok::Flt(_) | Tok::Int(_) => {
-                format!("'{}'", String::from_utf8_lossy(&self.buf))
+                let mut v = b"'".to_vec();
+                v.extend_from_slice(&self.buf);
+                v.push(b'\'');
+                v
             }
-            _ => t.describe(),
+            _ => t.describe().into_bytes(),
         }
     }
 
@@ -680,7 +689,7 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok> {
-        let mut lx = Lexer::new(s.as_bytes(), "t".into());
+        let mut lx = Lexer::new(s.as_bytes(), b"t".to_vec());
         let mut v = Vec::new();
         loop {
             lx.advance().unwrap();
@@ -692,7 +701,7 @@ mod tests {
     }
 
     fn err(s: &[u8]) -> String {
-        let mut lx = Lexer::new(s, "t".into());
+        let mut lx = Lexer::new(s, b"t".to_vec());
         loop {
             match lx.advance() {
                 Err(e) => return e.to_string(),
@@ -823,7 +832,7 @@ mod tests {
 
     #[test]
     fn line_counting() {
-        let mut lx = Lexer::new(b"a\nb\r\nc\n\rd\r\re", "t".into());
+        let mut lx = Lexer::new(b"a\nb\r\nc\n\rd\r\re", b"t".to_vec());
         let mut lines = Vec::new();
         for _ in 0..5 {
             lx.advance().unwrap();

@@ -18,6 +18,15 @@ use super::lexer::{Lexer, Tok};
 use crate::opcode::{FIELDS_PER_FLUSH, MAX_ARG_BX, OpCode};
 use crate::proto::{Constant, FuncProto, LocalVar, UpvalDesc, VarKind};
 
+/// The address of a local of the calling frame: a measure of native stack depth (the stack
+/// grows down on every target we support; if it grew up, the budget check would never trip and
+/// only the level limit would apply).
+#[inline(never)]
+fn stack_address() -> usize {
+    let probe = 0u8;
+    std::hint::black_box(&probe) as *const u8 as usize
+}
+
 /// Maximum nesting of syntactic levels (`LUAI_MAXCCALLS`).
 const MAX_C_CALLS: u32 = 200;
 /// C levels already in use when PUC-Lua's stand-alone interpreter parses a chunk; counted so the
@@ -68,7 +77,6 @@ pub(super) struct FuncState {
     blocks: Vec<BlockCnt>,
     /// pc of the last jump target.
     pub last_target: usize,
-    pub kcache: HashMap<KKey, u32>,
     first_local: usize,
     first_label: usize,
     pub nactvar: usize,
@@ -88,6 +96,14 @@ pub(super) struct Parser<'a> {
     labels: Vec<LabelDesc>,
     level: u32,
     source: Vec<u8>,
+    /// Constant cache shared by all functions (`ls->h`): key → index in the function that
+    /// last added it.
+    pub kcache: HashMap<KKey, u32>,
+    /// Stack address when parsing started, and how many bytes below it the parser may use.
+    stack_base: usize,
+    stack_budget: usize,
+    /// Set when parsing stopped because the native stack budget ran out (not a Lua error).
+    pub stack_exhausted: bool,
 }
 
 fn unopr(t: &Tok) -> Option<UnOpr> {
@@ -129,9 +145,15 @@ fn binopr(t: &Tok) -> Option<BinOpr> {
 }
 
 impl<'a> Parser<'a> {
-    /// Parse and compile a whole chunk (`luaY_parser` + `mainfunc`).
-    pub fn parse_chunk(source: &'a [u8], chunkname: &[u8]) -> Result<FuncProto, SyntaxError> {
-        let lx = Lexer::new(source, crate::debuginfo::chunk_id(chunkname));
+    /// Parse and compile a whole chunk (`luaY_parser` + `mainfunc`), using at most about
+    /// `stack_budget` bytes of native stack. The flag is true when the result is an error because
+    /// that budget ran out before Lua's own nesting limit did.
+    pub fn parse_chunk(
+        source: &'a [u8],
+        chunkname: &[u8],
+        stack_budget: usize,
+    ) -> (Result<FuncProto, SyntaxError>, bool) {
+        let lx = Lexer::new(source, crate::debuginfo::chunk_id_bytes(chunkname));
         let mut p = Parser {
             lx,
             fs: Vec::new(),
@@ -141,7 +163,17 @@ impl<'a> Parser<'a> {
             labels: Vec::new(),
             level: 0,
             source: chunkname.to_vec(),
+            kcache: HashMap::new(),
+            stack_base: stack_address(),
+            stack_budget,
+            stack_exhausted: false,
         };
+        let r = p.main_func();
+        (r, p.stack_exhausted)
+    }
+
+    fn main_func(&mut self) -> Result<FuncProto, SyntaxError> {
+        let p = self;
         p.open_func(0);
         p.set_vararg(0);
         p.fs_mut().f.upvalues.push(UpvalDesc {
@@ -219,6 +251,10 @@ impl<'a> Parser<'a> {
     }
 
     fn enter_level(&mut self) -> R<()> {
+        if self.stack_base.saturating_sub(stack_address()) > self.stack_budget {
+            self.stack_exhausted = true;
+            return Err(SyntaxError::new("C stack overflow".to_string()));
+        }
         self.level += 1;
         if self.level + BASE_C_CALLS > MAX_C_CALLS {
             return Err(SyntaxError::new("C stack overflow".to_string()));
@@ -625,7 +661,6 @@ impl<'a> Parser<'a> {
             f,
             blocks: Vec::new(),
             last_target: 0,
-            kcache: HashMap::new(),
             first_local: self.nactvar_all,
             first_label: self.labels.len(),
             nactvar: 0,

@@ -13,6 +13,15 @@ use crate::opcode::{OpCode, TagMethod};
 
 const LUA_IDSIZE: usize = 60;
 
+/// Hook mask bit: call events.
+pub const HOOK_CALL: u8 = 1;
+/// Hook mask bit: return events.
+pub const HOOK_RET: u8 = 2;
+/// Hook mask bit: line events.
+pub const HOOK_LINE: u8 = 4;
+/// Hook mask bit: count events.
+pub const HOOK_COUNT: u8 = 8;
+
 /// `luaO_chunkid`: the printable source name of a chunk (`=name`, `@file`, or `[string "..."]`).
 pub fn chunk_id(source: &[u8]) -> Vec<u8> {
     let bufflen = LUA_IDSIZE;
@@ -426,6 +435,121 @@ impl Vm {
             }
         }
         String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Traceback from frame `ci_top` down; for coroutines the base sentinel frame is omitted.
+    pub fn traceback_from_level(&self, ci_top: usize) -> String {
+        let s = self.traceback_from(ci_top);
+        if self.th == self.main_thread {
+            s
+        } else {
+            s.strip_suffix("\n\t[C]: in ?")
+                .map(|x| x.to_string())
+                .unwrap_or(s)
+        }
+    }
+
+    /// Install a debug hook (`lua_sethook`): `mask` letters `c` (call), `r` (return), `l` (line);
+    /// `count > 0` adds a count hook every `count` instructions. A nil `f` removes the hook.
+    pub fn set_hook(&mut self, f: Value, mask: &str, count: u32) {
+        let mut m = 0;
+        if mask.contains('c') {
+            m |= HOOK_CALL;
+        }
+        if mask.contains('r') {
+            m |= HOOK_RET;
+        }
+        if mask.contains('l') {
+            m |= HOOK_LINE;
+        }
+        if count > 0 {
+            m |= HOOK_COUNT;
+        }
+        if f.is_nil() || m == 0 {
+            self.hook = Value::NIL;
+            self.hook_mask = 0;
+            return;
+        }
+        self.hook = f;
+        self.hook_mask = m;
+        self.hook_count = count;
+        self.hook_left = count;
+    }
+
+    /// The current hook, its mask letters and count (`lua_gethook`).
+    pub fn get_hook(&self) -> (Value, String, u32) {
+        let mut s = String::new();
+        if self.hook_mask & HOOK_CALL != 0 {
+            s.push('c');
+        }
+        if self.hook_mask & HOOK_RET != 0 {
+            s.push('r');
+        }
+        if self.hook_mask & HOOK_LINE != 0 {
+            s.push('l');
+        }
+        (
+            self.hook,
+            s,
+            if self.hook_mask & HOOK_COUNT != 0 {
+                self.hook_count
+            } else {
+                0
+            },
+        )
+    }
+
+    /// Call the hook function with an event name and optional line (hooks are off inside it).
+    pub(crate) fn call_hook(
+        &mut self,
+        event: &'static str,
+        line: Option<u32>,
+    ) -> super::LuaResult<()> {
+        if self.in_hook || self.hook.is_nil() {
+            return Ok(());
+        }
+        self.in_hook = true;
+        let ev = self.new_str(event.as_bytes());
+        let h = self.hook;
+        let r = match line {
+            Some(l) => self.call(h, &[ev, Value::int(l as i64)]),
+            None => self.call(h, &[ev]),
+        };
+        self.in_hook = false;
+        r.map(|_| ())
+    }
+
+    /// Per-instruction hook work (`luaG_traceexec`): count and line events for the instruction at
+    /// `pc` of frame `ci_idx`.
+    pub(crate) fn hook_instr(&mut self, ci_idx: usize, pc: usize) -> super::LuaResult<()> {
+        if self.in_hook {
+            return Ok(());
+        }
+        if self.hook_mask & HOOK_COUNT != 0 {
+            self.hook_left = self.hook_left.saturating_sub(1);
+            if self.hook_left == 0 {
+                self.hook_left = self.hook_count;
+                self.call_hook("count", None)?;
+            }
+        }
+        if self.hook_mask & HOOK_LINE != 0 {
+            let Some(p) = self.frame_proto(ci_idx) else {
+                return Ok(());
+            };
+            let li = &p.src.line_info;
+            let oldpc = if self.hook_oldpc < li.len() {
+                self.hook_oldpc
+            } else {
+                0
+            };
+            let fire = pc <= oldpc || li.get(oldpc) != li.get(pc);
+            let line = li.get(pc).copied().unwrap_or(0);
+            self.hook_oldpc = pc;
+            if fire {
+                self.call_hook("line", Some(line))?;
+            }
+        }
+        Ok(())
     }
 
     /// `luaL_traceback(L, L, NULL, level)`: level 0 is the running function.

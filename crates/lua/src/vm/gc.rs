@@ -569,6 +569,7 @@ impl Vm {
             h.mark_obj(s as *mut GcHeader);
         }
         h.mark_value(self.last_error);
+        h.mark_value(self.hook);
         for &v in &self.transfer {
             h.mark_value(v);
         }

@@ -59,6 +59,18 @@ impl Vm {
                 let mut base_idx = ci.base;
                 let mut ci_top = ci.top;
                 let mut pc = ci.savedpc;
+                let hooked = self.hook_mask != 0;
+                if hooked {
+                    if pc == 0 {
+                        self.hook_oldpc = 0;
+                        if self.hook_mask & super::debug::HOOK_CALL != 0 {
+                            let tail = ci.status & CIST_TAIL != 0;
+                            self.call_hook(if tail { "tail call" } else { "call" }, None)?;
+                        }
+                    } else {
+                        self.hook_oldpc = pc - 1;
+                    }
+                }
 
                 macro_rules! reg {
                     ($r:expr) => {
@@ -181,6 +193,14 @@ impl Vm {
                 }
 
                 loop {
+                    if hooked {
+                        savepc!();
+                        (*th).top = ci_top;
+                        self.hook_instr(ci_idx, pc)?;
+                        if self.hook_mask == 0 {
+                            continue 'newframe;
+                        }
+                    }
                     let i = *code.add(pc);
                     pc += 1;
                     match opcode_of(i) {
@@ -762,6 +782,10 @@ impl Vm {
                                 Ok(false) => {
                                     if nresults >= 0 {
                                         (*th).top = ci_top;
+                                    }
+                                    if (self.hook_mask != 0) != hooked {
+                                        // A native (debug.sethook) changed the hook: reload.
+                                        continue 'newframe;
                                     }
                                 }
                                 Err(e) => return Err(e),

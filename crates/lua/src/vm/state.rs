@@ -71,6 +71,14 @@ pub struct Vm {
     pub(crate) stdout: Box<dyn Write>,
     /// Scratch buffer for number formatting / concatenation.
     pub(crate) scratch: Vec<u8>,
+    /// Debug hook function (nil = none), its event mask (`HOOK_*`), count period and countdown.
+    pub(crate) hook: Value,
+    pub(crate) hook_mask: u8,
+    pub(crate) hook_count: u32,
+    pub(crate) hook_left: u32,
+    pub(crate) in_hook: bool,
+    /// pc of the last line-hook check (`L->oldpc`).
+    pub(crate) hook_oldpc: usize,
     /// Lowest native stack address Rust-level recursion may reach before raising "C stack overflow"
     /// (the running OS thread's stack bottom plus a safety margin); 0 = not yet known.
     pub(crate) native_stack_limit: usize,
@@ -178,6 +186,12 @@ impl Vm {
             )),
             scratch: Vec::new(),
             native_stack_limit: 0,
+            hook: Value::NIL,
+            hook_mask: 0,
+            hook_count: 0,
+            hook_left: 0,
+            in_hook: false,
+            hook_oldpc: 0,
         };
         // The collector cannot run before the roots exist.
         vm.heap.running = false;
