@@ -22,11 +22,14 @@
 //! Invariant: decoding never reads beyond the exit words it is given and never panics on a bad
 //! status or buffer; errors are [`DeoptError`] values.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
 
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value, types};
 use cranelift_frontend::FunctionBuilder;
 
+use crate::blob::CodeId;
 use crate::frame_state::{DeoptPoint, DeoptTable, Recovery};
 use crate::stackmap::{LiveFrame, TypedValue, ValueType};
 
@@ -243,5 +246,70 @@ impl DeoptTable {
             .and_then(|id| self.get(id))
             .ok_or(DeoptError::UnknownPoint(id))?;
         materialize_point(point, exit_words, None).map(Some)
+    }
+}
+
+/// Deopt tables attached to code blobs: the runtime-side index from a blob to its deopt points.
+/// Thread-safe; attach when installing, detach when the blob is freed.
+#[derive(Default)]
+pub struct DeoptTables {
+    by_blob: RwLock<HashMap<CodeId, Arc<DeoptTable>>>,
+}
+
+impl std::fmt::Debug for DeoptTables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.by_blob.read().unwrap_or_else(|e| e.into_inner()).len();
+        f.debug_struct("DeoptTables").field("blobs", &n).finish()
+    }
+}
+
+impl DeoptTables {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Attach `table` to blob `code` (replacing any previous one).
+    pub fn attach(&self, code: CodeId, table: DeoptTable) -> Arc<DeoptTable> {
+        let t = Arc::new(table);
+        self.by_blob
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(code, Arc::clone(&t));
+        t
+    }
+
+    /// Detach blob `code`'s table (when the blob is freed).
+    pub fn detach(&self, code: CodeId) -> Option<Arc<DeoptTable>> {
+        self.by_blob
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&code)
+    }
+
+    /// Blob `code`'s table.
+    pub fn get(&self, code: CodeId) -> Option<Arc<DeoptTable>> {
+        self.by_blob
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&code)
+            .cloned()
+    }
+
+    /// Decode an exit by return from blob `code` (see [`DeoptTable::materialize`]).
+    ///
+    /// Errors: [`DeoptError::UnknownPoint`] if the blob has no table or no such point.
+    pub fn materialize(
+        &self,
+        code: CodeId,
+        status: u64,
+        exit_words: &[u64],
+    ) -> Result<Option<Vec<MaterializedFrame>>, DeoptError> {
+        if status == 0 {
+            return Ok(None);
+        }
+        self.get(code)
+            .ok_or(DeoptError::UnknownPoint(status))?
+            .materialize(status, exit_words)
     }
 }

@@ -513,6 +513,20 @@ impl JitRuntime {
         lock(&self.inner.linker).current.get(&f).copied()
     }
 
+    /// The functions whose cell currently publishes blob `code` (via [`JitRuntime::set_entry`]).
+    /// An invalidation resets these cells (e.g. with [`JitRuntime::set_entry_address`] or
+    /// [`JitRuntime::reset_to_lazy`]) before retiring the blob.
+    pub fn functions_using(&self, code: CodeId) -> Vec<FuncId> {
+        let mut v: Vec<FuncId> = lock(&self.inner.linker)
+            .current
+            .iter()
+            .filter(|(_, c)| **c == code)
+            .map(|(f, _)| *f)
+            .collect();
+        v.sort();
+        v
+    }
+
     /// Sets the address the lazy trampoline uses when a function has no code or its compiler
     /// fails (e.g. an interpreter entry with the same signature). 0 = none.
     pub fn set_fallback(&self, f: FuncId, addr: usize) -> Result<(), JitError> {
@@ -626,6 +640,7 @@ impl JitRuntime {
         let insts = ctx.func.dfg.num_insts();
         let function = ctx.func.clone();
         let code = self.compile(ctx)?;
+        crate::stats::global().record_compile(t.elapsed());
         tracing::debug!(
             target: "moonlift_jit::compile",
             name,
@@ -765,6 +780,7 @@ impl JitRuntime {
             .insert(blob.clone());
         drop(l);
         inner.counters.installs.fetch_add(1, Ordering::Relaxed);
+        crate::stats::global().record_install(code.len() as u64);
         inner
             .counters
             .installed_bytes
@@ -1058,6 +1074,9 @@ impl World<'_> {
         unsafe { inner.mem.write(off, bytes) };
         inner.mem.flush_icache(addr, bytes.len());
         inner.counters.patches.fetch_add(1, Ordering::Relaxed);
+        crate::stats::global()
+            .patches
+            .fetch_add(1, Ordering::Relaxed);
         tracing::debug!(
             target: "moonlift_jit::patch",
             addr = format_args!("{addr:#x}"),
@@ -1097,6 +1116,9 @@ impl World<'_> {
             l.direct.add(new, s);
         }
         inner.counters.relinks.fetch_add(1, Ordering::Relaxed);
+        crate::stats::global()
+            .relinks
+            .fetch_add(1, Ordering::Relaxed);
         inner
             .counters
             .relinked_sites
@@ -1194,6 +1216,7 @@ impl World<'_> {
             // the table above).
             unsafe { inner.mem.free(b.block) };
             report.freed_bytes += b.block.len;
+            crate::stats::global().record_free(b.len() as u64);
             report.freed.push(*id);
             tracing::debug!(target: "moonlift_jit::reclaim", code = %id, name = b.name(), bytes = b.len(), "free");
         }

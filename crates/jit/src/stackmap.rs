@@ -59,7 +59,7 @@
 //! per run of equal frame sizes), so a parse gives back exactly what was written.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 use cranelift_codegen::ir::{self, DebugTag, Function, Inst, StackSlot};
 use cranelift_codegen::{Final, MachBufferFinalized, MachDebugTagPos};
@@ -485,8 +485,9 @@ impl FunctionStackMaps {
             .map(|l| l.frame_to_fp_offset)
             .unwrap_or(0);
         let mut by_offset: BTreeMap<u32, StackMapRecord> = BTreeMap::new();
+        let mut tagged_offsets = std::collections::BTreeSet::new();
         let empty = |return_offset: u32, frame_size: u32| StackMapRecord {
-            id: u64::MAX,
+            id: 0,
             return_offset,
             frame_size,
             flags: 0,
@@ -503,6 +504,7 @@ impl FunctionStackMaps {
                     .or_insert_with(|| empty(tags.offset, span));
                 rec.id = tagged.id;
                 rec.values.extend(tagged.values);
+                tagged_offsets.insert(tags.offset);
             }
         }
         for (ret, map_span, map) in buffer.user_stack_maps() {
@@ -538,7 +540,7 @@ impl FunctionStackMaps {
         }
         let mut records: Vec<StackMapRecord> = by_offset.into_values().collect();
         for (i, rec) in records.iter_mut().enumerate() {
-            if rec.id == u64::MAX {
+            if !tagged_offsets.contains(&rec.return_offset) {
                 rec.id = i as u64;
             }
         }
@@ -844,11 +846,27 @@ impl Reader<'_> {
 /// O(log f + log r) (f functions, r records in the function). Thread-safe: readers share a lock.
 ///
 /// Invariant: registered code ranges do not overlap (the code allocator never hands out one byte
-/// twice while it is live); [`StackMapRegistry::unregister`] must be called before a range is
-/// freed.
+/// twice while it is live). Ranges registered with [`StackMapRegistry::register_blob`] stop
+/// matching as soon as their blob is freed (and are pruned at the next registration); ranges
+/// registered by address must be [`StackMapRegistry::unregister`]ed before the code is freed.
 #[derive(Default)]
 pub struct StackMapRegistry {
-    by_start: RwLock<BTreeMap<u64, (u64, Arc<FunctionStackMaps>)>>,
+    by_start: RwLock<BTreeMap<u64, Registered>>,
+}
+
+struct Registered {
+    len: u64,
+    maps: Arc<FunctionStackMaps>,
+    blob: Option<Weak<crate::blob::CodeBlob>>,
+}
+
+impl Registered {
+    fn alive(&self) -> bool {
+        self.blob.as_ref().is_none_or(|w| {
+            w.upgrade()
+                .is_some_and(|b| b.state() != crate::blob::BlobState::Freed)
+        })
+    }
 }
 
 /// A record found by [`StackMapRegistry::lookup`].
@@ -879,14 +897,45 @@ impl StackMapRegistry {
         &self,
         start: u64,
         len: u64,
+        maps: FunctionStackMaps,
+    ) -> Arc<FunctionStackMaps> {
+        self.insert(start, len, maps, None)
+    }
+
+    /// Register the stackmaps of installed `blob` (built from its compiled code with
+    /// [`FunctionStackMaps::from_compiled`]). The registration lapses when the blob is freed.
+    pub fn register_blob(
+        &self,
+        blob: &Arc<crate::blob::CodeBlob>,
+        maps: FunctionStackMaps,
+    ) -> Arc<FunctionStackMaps> {
+        self.insert(
+            blob.start() as u64,
+            blob.len() as u64,
+            maps,
+            Some(Arc::downgrade(blob)),
+        )
+    }
+
+    fn insert(
+        &self,
+        start: u64,
+        len: u64,
         mut maps: FunctionStackMaps,
+        blob: Option<Weak<crate::blob::CodeBlob>>,
     ) -> Arc<FunctionStackMaps> {
         maps.address = start;
         let maps = Arc::new(maps);
-        self.by_start
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(start, (len, Arc::clone(&maps)));
+        let mut map = self.by_start.write().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, r| r.alive());
+        map.insert(
+            start,
+            Registered {
+                len,
+                maps: Arc::clone(&maps),
+                blob,
+            },
+        );
         maps
     }
 
@@ -903,13 +952,14 @@ impl StackMapRegistry {
     /// code and a record exists there.
     pub fn lookup(&self, return_address: u64) -> Option<FoundRecord> {
         let map = self.by_start.read().unwrap_or_else(|e| e.into_inner());
-        let (start, (len, f)) = map.range(..=return_address).next_back()?;
+        let (start, reg) = map.range(..=return_address).next_back()?;
         // A return address may equal the end of the code only for a call that is the last
         // instruction, which Cranelift never emits; still accept `<=`.
         let off = return_address - start;
-        if off > *len {
+        if off > reg.len || !reg.alive() {
             return None;
         }
+        let f = &reg.maps;
         let off = u32::try_from(off).ok()?;
         let index = f
             .records
@@ -938,7 +988,11 @@ impl StackMapRegistry {
     pub fn to_section(&self) -> StackMapSection {
         let map = self.by_start.read().unwrap_or_else(|e| e.into_inner());
         StackMapSection {
-            functions: map.values().map(|(_, f)| (**f).clone()).collect(),
+            functions: map
+                .values()
+                .filter(|r| r.alive())
+                .map(|r| (*r.maps).clone())
+                .collect(),
         }
     }
 }

@@ -5,6 +5,10 @@
 //! [`crate::assumption`], deopts in [`crate::deopt`]). [`JitStats::snapshot`] reads every counter
 //! once (not atomically as a whole: counters may be a few events apart, never torn).
 //!
+//! The runtime ([`crate::runtime::JitRuntime`]) keeps its own counters of installs, frees,
+//! relinks, cell stores and byte patches; [`snapshot`] merges those with the process-wide ones
+//! (invalidations, deopts, compile time) into the `--jit-stats` view.
+//!
 //! Invariant: `code_bytes_live <= code_bytes_peak`, maintained by [`JitStats::record_install`]
 //! (which raises the peak) and [`JitStats::record_free`].
 
@@ -26,8 +30,10 @@ pub struct JitStats {
     pub code_bytes_peak: AtomicU64,
     /// Bytes of code freed in total.
     pub code_bytes_freed: AtomicU64,
-    /// Entry-cell retargets and direct-call relinks.
+    /// Direct-call relinks.
     pub relinks: AtomicU64,
+    /// Entry-cell stores.
+    pub cell_stores: AtomicU64,
     /// Instruction patches (patchpoint enable/disable/retarget, call-site rewrites).
     pub patches: AtomicU64,
     /// Assumptions invalidated.
@@ -79,12 +85,32 @@ impl JitStats {
             code_bytes_peak: self.code_bytes_peak.load(Relaxed),
             code_bytes_freed: self.code_bytes_freed.load(Relaxed),
             relinks: self.relinks.load(Relaxed),
+            cell_stores: self.cell_stores.load(Relaxed),
             patches: self.patches.load(Relaxed),
             invalidations: self.invalidations.load(Relaxed),
             deopts: self.deopts.load(Relaxed),
             compiles: self.compiles.load(Relaxed),
             compile_time: Duration::from_nanos(self.compile_nanos.load(Relaxed)),
         }
+    }
+}
+
+/// The `--jit-stats` view of runtime `rt`: installs, frees, freed bytes, relinks, cell stores
+/// and byte patches from [`crate::runtime::JitRuntime::counters`], live and peak code bytes from
+/// the code memory ([`crate::runtime::JitRuntime::code_usage`]), and the rest from [`global`].
+pub fn snapshot(rt: &crate::runtime::JitRuntime) -> StatsSnapshot {
+    let c = rt.counters();
+    let u = rt.code_usage();
+    StatsSnapshot {
+        blobs_installed: c.installs,
+        blobs_freed: c.freed,
+        code_bytes_live: u.in_use as u64,
+        code_bytes_peak: u.peak_in_use as u64,
+        code_bytes_freed: c.freed_bytes,
+        relinks: c.relinks,
+        cell_stores: c.cell_stores,
+        patches: c.patches,
+        ..global().snapshot()
     }
 }
 
@@ -101,8 +127,10 @@ pub struct StatsSnapshot {
     pub code_bytes_peak: u64,
     /// Bytes of code freed.
     pub code_bytes_freed: u64,
-    /// Cell retargets and relinks.
+    /// Direct-call relinks.
     pub relinks: u64,
+    /// Entry-cell stores (publishing, fallbacks).
+    pub cell_stores: u64,
     /// Instruction patches.
     pub patches: u64,
     /// Assumptions invalidated.
@@ -128,6 +156,7 @@ impl StatsSnapshot {
                 .code_bytes_freed
                 .saturating_sub(earlier.code_bytes_freed),
             relinks: self.relinks.saturating_sub(earlier.relinks),
+            cell_stores: self.cell_stores.saturating_sub(earlier.cell_stores),
             patches: self.patches.saturating_sub(earlier.patches),
             invalidations: self.invalidations.saturating_sub(earlier.invalidations),
             deopts: self.deopts.saturating_sub(earlier.deopts),
@@ -146,6 +175,7 @@ impl fmt::Display for StatsSnapshot {
         writeln!(f, "  code bytes peak   {:>12}", self.code_bytes_peak)?;
         writeln!(f, "  code bytes freed  {:>12}", self.code_bytes_freed)?;
         writeln!(f, "  relinks           {:>12}", self.relinks)?;
+        writeln!(f, "  cell stores       {:>12}", self.cell_stores)?;
         writeln!(f, "  patches           {:>12}", self.patches)?;
         writeln!(f, "  invalidations     {:>12}", self.invalidations)?;
         writeln!(f, "  deopts            {:>12}", self.deopts)?;

@@ -46,6 +46,11 @@ fn stub_address_is_stable_across_recompilation() {
     );
     assert_eq!(call(10), 12);
     assert_eq!(rt.current_target(f).unwrap(), rt.blob(v2).unwrap().entry());
+    assert_eq!(rt.functions_using(v2), vec![f]);
+    assert!(rt.functions_using(v1).is_empty());
+    // The global --jit-stats counters saw the installs (process-wide, so at least ours).
+    let stats = moonlift_jit::stats::global().snapshot();
+    assert!(stats.blobs_installed >= 2 && stats.compiles >= 2);
 }
 
 static GATE: Mutex<Option<(Arc<Barrier>, Arc<Barrier>)>> = Mutex::new(None);

@@ -44,7 +44,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "package.path = 42 return require(\"zz\")",
-        "ERR: test:1: module 'zz' not found:\n\tno field package.preload['zz']\n\tno file '42'\n\tno file ''",
+        "ERR: test:1: module 'zz' not found:\n\tno field package.preload['zz']\n\tno file '42'\n\tno file '/usr/local/lib/lua/5.4/zz.so'\n\tno file '/usr/lib/x86_64-linux-gnu/lua/5.4/zz.so'\n\tno file '/usr/lib/lua/5.4/zz.so'\n\tno file '/usr/local/lib/lua/5.4/loadall.so'\n\tno file './zz.so'",
     ),
     (
         "package.searchers = nil return require(\"zz\")",

@@ -21,7 +21,7 @@ use crate::number::format::{write_int, write_printf_float};
 use crate::vm::{LuaResult, NativeFn, Value, Vm};
 use file::{BufMode, CloseStatus, LuaFile};
 use std::cell::RefCell;
-use std::io::{SeekFrom, Write};
+use std::io::SeekFrom;
 use std::rc::{Rc, Weak};
 
 /// Registry key of the `FILE*` metatable (`LUA_FILEHANDLE`).
@@ -448,7 +448,7 @@ fn io_readline(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.native_upvalue(1).as_int().unwrap_or(0) as usize;
     let formats: Vec<Value> = (0..n).map(|i| vm.native_upvalue(3 + i)).collect();
     let base = vm.get_top();
-    let nres = g_read(vm, &f, 0, Some(&formats))?;
+    let nres = g_read(vm, &f, 1, Some(&formats))?;
     let first = vm.arg(base + 1);
     if first.is_truthy() {
         return Ok(nres);

@@ -19,9 +19,9 @@ use crate::vm::{LuaError, LuaResult, Value, Vm};
 use format::{FormatArgs, Literal};
 use std::cell::Cell;
 
-/// Largest string the library will build (`MAXSIZE` is `min(size_t, lua_Integer)` max in PUC-Lua;
-/// we cap at what `Vec` can hold).
-const MAX_STRING: usize = isize::MAX as usize;
+/// Largest string `rep` builds (`MAXSIZE` in `lstrlib.c`: `INT_MAX`); beyond it "resulting string
+/// too large".
+const MAX_STRING: usize = i32::MAX as usize;
 
 thread_local! {
     /// A reusable output buffer for `string.format`/`rep`/`char`, so steady-state calls do not
@@ -370,12 +370,14 @@ fn str_rep(vm: &mut Vm) -> LuaResult<usize> {
     if n <= 0 || (s.is_empty() && sep.is_empty()) {
         return push_str(vm, b"");
     }
+    let n = n as u64;
+    let unit = (s.len() + sep.len()) as u64;
+    // The test of lstrlib.c: l + lsep > MAXSIZE / n.
+    if unit > MAX_STRING as u64 / n {
+        return Err(vm.error("resulting string too large"));
+    }
     let n = n as usize;
-    let unit = s.len() + sep.len();
-    let total = match unit.checked_mul(n) {
-        Some(t) if t - sep.len() <= MAX_STRING => t - sep.len(),
-        _ => return Err(vm.error("resulting string too large")),
-    };
+    let total = unit as usize * n - sep.len();
     if n == 1 {
         vm.push(vm.arg(1));
         return Ok(1);
@@ -443,7 +445,11 @@ fn str_dump(vm: &mut Vm) -> LuaResult<usize> {
     };
     // SAFETY: `f` is argument 1, so the closure and (through it) its proto tree are alive for the
     // whole call; nothing here runs Lua code or the collector.
-    let (tree, nup) = unsafe { (proto_tree(&*(*cl).proto), (&(*cl).upvals).len()) };
+    let (proto, nup) = unsafe {
+        let cl = &*cl;
+        (&*cl.proto, cl.upvals.len())
+    };
+    let tree = proto_tree(proto);
     let bin = dump::dump(&tree, nup.min(u8::MAX as usize) as u8, strip);
     push_str(vm, &bin)
 }

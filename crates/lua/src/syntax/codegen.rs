@@ -376,7 +376,7 @@ impl FoldOp {
     }
 }
 
-/// Key of the constant cache: constants are deduplicated by type and bit pattern.
+/// Key of the constant cache (a Lua table key: integral floats are keyed by a perturbed value).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) enum KKey {
     Nil,
@@ -477,8 +477,10 @@ impl Parser<'_> {
 
     fn free_reg(&mut self, reg: u32) {
         if reg as usize >= self.nvarstack() {
-            self.fs_mut().freereg -= 1;
-            debug_assert_eq!(reg, self.fs().freereg);
+            // Temporaries are freed in LIFO order, so `reg == freereg - 1` here (`lcode.c`
+            // asserts it); saturating keeps a broken invariant from turning into a panic.
+            let fs = self.fs_mut();
+            fs.freereg = fs.freereg.saturating_sub(1);
         }
     }
 
@@ -518,14 +520,28 @@ impl Parser<'_> {
 
     // ---------------------------------------------------------------- constants
 
+    /// `addk`: the index of constant `v` in the current function, found through `key` in the
+    /// cache shared by all functions of the chunk (PUC-Lua's scanner table `ls->h`); an entry
+    /// is reused only if it is in range and holds an equal value of the same type, so constant
+    /// numbering is exactly `luac`'s.
     fn add_k(&mut self, key: KKey, v: Constant) -> u32 {
-        let fs = self.fs_mut();
-        if let Some(&i) = fs.kcache.get(&key) {
-            return i;
+        if let Some(&i) = self.kcache.get(&key) {
+            let same = match (self.fs().f.constants.get(i as usize), &v) {
+                (Some(Constant::Nil), Constant::Nil) => true,
+                (Some(Constant::Bool(a)), Constant::Bool(b)) => a == b,
+                (Some(Constant::Int(a)), Constant::Int(b)) => a == b,
+                (Some(Constant::Float(a)), Constant::Float(b)) => a == b,
+                (Some(Constant::Str(a)), Constant::Str(b)) => a == b,
+                _ => false,
+            };
+            if same {
+                return i;
+            }
         }
-        let i = fs.f.constants.len() as u32;
-        fs.f.constants.push(v);
-        fs.kcache.insert(key, i);
+        let f = &mut self.fs_mut().f;
+        let i = f.constants.len() as u32;
+        f.constants.push(v);
+        self.kcache.insert(key, i);
         i
     }
     pub(super) fn string_k(&mut self, s: &[u8]) -> u32 {
@@ -534,8 +550,21 @@ impl Parser<'_> {
     fn int_k(&mut self, i: i64) -> u32 {
         self.add_k(KKey::Int(i), Constant::Int(i))
     }
+    /// `luaK_numberK`: floats with an integral value get a perturbed key so they do not collide
+    /// with integer keys (as Lua tables normalise integral float keys).
     fn number_k(&mut self, f: f64) -> u32 {
-        self.add_k(KKey::Flt(f.to_bits()), Constant::Float(f))
+        let key = match float_to_int(f) {
+            None => KKey::Flt(f.to_bits()),
+            Some(ik) => {
+                let q = 2f64.powi(-52); // ldexp(1, -MANT_DIG + 1)
+                let k = if ik == 0 { q } else { f + f * q };
+                match float_to_int(k) {
+                    Some(i) => KKey::Int(i),
+                    None => KKey::Flt(k.to_bits()),
+                }
+            }
+        };
+        self.add_k(key, Constant::Float(f))
     }
     fn bool_k(&mut self, b: bool) -> u32 {
         self.add_k(KKey::Bool(b), Constant::Bool(b))

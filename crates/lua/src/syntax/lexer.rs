@@ -247,7 +247,8 @@ impl<'a> Lexer<'a> {
     /// `lexerror`: message at the current line, with `near <token>` when `tok` is given.
     pub fn error(&self, msg: &str, tok: Option<&Tok>) -> SyntaxError {
         let mut m = msg.as_bytes().to_vec();
-        if let Some(t) = tok {
+        // A NUL byte is token 0 in `llex.c`, which `lexerror` treats as "no token".
+        if let Some(t) = tok.filter(|t| **t != Tok::Char(0)) {
             m.extend_from_slice(b" near ");
             m.extend_from_slice(&self.token_text(t));
         }

@@ -77,7 +77,6 @@ pub(super) struct FuncState {
     blocks: Vec<BlockCnt>,
     /// pc of the last jump target.
     pub last_target: usize,
-    pub kcache: HashMap<KKey, u32>,
     first_local: usize,
     first_label: usize,
     pub nactvar: usize,
@@ -97,6 +96,9 @@ pub(super) struct Parser<'a> {
     labels: Vec<LabelDesc>,
     level: u32,
     source: Vec<u8>,
+    /// Constant cache shared by all functions (`ls->h`): key → index in the function that
+    /// last added it.
+    pub kcache: HashMap<KKey, u32>,
     /// Stack address when parsing started, and how many bytes below it the parser may use.
     stack_base: usize,
     stack_budget: usize,
@@ -161,6 +163,7 @@ impl<'a> Parser<'a> {
             labels: Vec::new(),
             level: 0,
             source: chunkname.to_vec(),
+            kcache: HashMap::new(),
             stack_base: stack_address(),
             stack_budget,
             stack_exhausted: false,
@@ -658,7 +661,6 @@ impl<'a> Parser<'a> {
             f,
             blocks: Vec::new(),
             last_target: 0,
-            kcache: HashMap::new(),
             first_local: self.nactvar_all,
             first_label: self.labels.len(),
             nactvar: 0,

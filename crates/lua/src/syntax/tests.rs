@@ -179,6 +179,7 @@ fn syntax_error_messages() {
         ("x = \"\\q\"", "t:1: invalid escape sequence near '\"\\q'"),
         ("x = @", "t:1: unexpected symbol near '@'"),
         ("x = \x01", "t:1: unexpected symbol near '<\\1>'"),
+        ("f(\0", "t:1: unexpected symbol"),
         (
             "function f() return ... end",
             "t:1: cannot use '...' outside a vararg function near '...'",
@@ -435,6 +436,7 @@ fn big_source_compiles_fast() {
     let t = std::time::Instant::now();
     let p = ok(&src);
     let dt = t.elapsed();
+    eprintln!("compiled {} bytes in {dt:?}", src.len());
     assert!(p.protos.len() > 5000);
     // Generous bound for unoptimised test builds on a shared machine.
     assert!(dt.as_secs_f64() < 5.0, "compiling 1 MB took {dt:?}");
@@ -569,6 +571,33 @@ fn scratch_listing() {
     if let Ok(src) = std::env::var("MOONLIFT_LIST") {
         print!("{}", listing(&ok(&src)));
     }
+    if let Ok(dir) = std::env::var("MOONLIFT_ERR_DIR") {
+        let mut out = Vec::new();
+        for i in 0..600 {
+            let Ok(src) = std::fs::read(format!("{dir}/{i:03}.lua")) else {
+                break;
+            };
+            out.extend_from_slice(format!("{i:03} ").as_bytes());
+            match compile(&src, b"=t") {
+                Ok(_) => out.extend_from_slice(b"OK"),
+                Err(e) => out.extend_from_slice(&e.message),
+            }
+            out.push(b'\n');
+        }
+        let _ = std::fs::write(format!("{dir}/../got.txt"), out);
+    }
+    if let Ok(path) = std::env::var("MOONLIFT_LIST_FILE") {
+        let src = std::fs::read_to_string(path).unwrap_or_default();
+        let mine = normalize(&listing(&ok(&src)));
+        let theirs = normalize(&luac_listing(&src).unwrap_or_default());
+        for i in 0..mine.len().max(theirs.len()) {
+            let a = mine.get(i).map_or("", |s| s.as_str());
+            let b = theirs.get(i).map_or("", |s| s.as_str());
+            if a != b {
+                println!("! {a:<50} | {b}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -596,5 +625,200 @@ fn error_messages_keep_source_bytes() {
     assert_eq!(
         e.message,
         b"f\xe9.lua:1: unfinished string near ''a\xff\xfe'".to_vec()
+    );
+}
+
+/// Every script of the Lua corpus (`tests/lua/*.lua`) compiles to the same code, constants,
+/// locals and upvalues as `luac5.4` gives (when luac5.4 is installed).
+#[test]
+fn corpus_code_matches_luac() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = [root.join("../../tests/lua"), root.join("tests/vm")]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "lua"))
+        .collect();
+    files.sort();
+    let mut mismatches = Vec::new();
+    for path in &files {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        // lua.c skips a first line starting with '#'; luac does too. Keep line numbers.
+        let src = if bytes.first() == Some(&b'#') {
+            let nl = bytes
+                .iter()
+                .position(|&c| c == b'\n')
+                .unwrap_or(bytes.len());
+            [&b"--"[..], &bytes[nl..]].concat()
+        } else {
+            bytes
+        };
+        let Ok(text) = String::from_utf8(src.clone()) else {
+            continue;
+        };
+        let Some(expected) = luac_listing(&text) else {
+            return;
+        };
+        if expected.is_empty() {
+            // luac rejected it (a syntax-error test script): so must we.
+            if compile(&src, b"=stdin").is_ok() {
+                mismatches.push(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+            }
+            continue;
+        }
+        let mine = match compile(&src, b"=stdin") {
+            Ok(p) => normalize(&listing(&p)),
+            Err(e) => vec![e.to_string()],
+        };
+        if mine != normalize(&expected) {
+            mismatches.push(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "code differs from luac5.4 for {mismatches:?}"
+    );
+}
+
+/// Mutated corpus scripts (insertions of tokens, deletions, byte changes) are accepted or
+/// rejected exactly as lua5.4's `load` does, with the same message (checked live, in one lua5.4
+/// process, when lua5.4 is installed).
+#[test]
+fn mutated_sources_match_installed_lua() {
+    use std::io::Write;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/lua");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut bases: Vec<Vec<u8>> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "lua"))
+        .filter_map(|p| std::fs::read(p).ok())
+        .filter(|b| b.first() != Some(&b'#'))
+        .collect();
+    bases.sort();
+    if bases.is_empty() {
+        return;
+    }
+    const TOKS: &[&[u8]] = &[
+        b"(",
+        b")",
+        b"end",
+        b"=",
+        b"local",
+        b",",
+        b"\"",
+        b"'",
+        b"[[",
+        b"..",
+        b"::",
+        b"goto",
+        b"break",
+        b"<const>",
+        b"<close>",
+        b"\\",
+        b"0x",
+        b"1e",
+        b"function",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b".",
+        b":",
+        b"...",
+        b"return",
+        b"if",
+        b"then",
+        b"do",
+        b"\n",
+        b"~",
+        b"--[[",
+        b"\xff",
+        b"\0",
+    ];
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rnd = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let mut cases = Vec::new();
+    for _ in 0..300 {
+        let mut b = bases[rnd(bases.len())].clone();
+        for _ in 0..1 + rnd(3) {
+            let p = rnd(b.len() + 1);
+            match rnd(10) {
+                0..=3 => {
+                    let t = TOKS[rnd(TOKS.len())];
+                    b.splice(p..p, t.iter().copied());
+                }
+                4..=6 => {
+                    let e = (p + 1 + rnd(5)).min(b.len());
+                    b.drain(p.min(e)..e);
+                }
+                _ => {
+                    let byte = rnd(256) as u8;
+                    if p < b.len() {
+                        b[p] = byte;
+                    } else {
+                        b.push(byte);
+                    }
+                }
+            }
+        }
+        cases.push(b);
+    }
+    // One file with length-prefixed cases; lua5.4 loads each and prints OK or the message.
+    let mut blob = Vec::new();
+    for c in &cases {
+        blob.extend_from_slice(format!("{}\n", c.len()).as_bytes());
+        blob.extend_from_slice(c);
+    }
+    let script = "local d = io.read('a') local i = 1 \
+        while i <= #d do local nl = d:find('\\n', i, true) local n = tonumber(d:sub(i, nl - 1)) \
+        local s = d:sub(nl + 1, nl + n) i = nl + n + 1 \
+        local f, e = load(s, '=t') io.write(f and 'OK' or e, '\\0') end";
+    let Ok(mut child) = std::process::Command::new("lua5.4")
+        .args(["-e", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    else {
+        return;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(&blob);
+    }
+    let Ok(out) = child.wait_with_output() else {
+        return;
+    };
+    let expected: Vec<&[u8]> = out.stdout.split(|&c| c == 0).collect();
+    assert!(
+        expected.len() > cases.len(),
+        "lua5.4 answered {} cases",
+        expected.len()
+    );
+    let mut ok_count = 0;
+    for (i, c) in cases.iter().enumerate() {
+        let mine = match compile(c, b"=t") {
+            Ok(_) => b"OK".to_vec(),
+            Err(e) => e.message,
+        };
+        ok_count += (mine == b"OK") as usize;
+        assert_eq!(
+            String::from_utf8_lossy(&mine),
+            String::from_utf8_lossy(expected.get(i).copied().unwrap_or(b"")),
+            "case {i}: {:?}",
+            String::from_utf8_lossy(c)
+        );
+    }
+    assert!(
+        ok_count < cases.len(),
+        "mutations should produce some errors"
     );
 }
