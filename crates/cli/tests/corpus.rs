@@ -3,7 +3,8 @@
 //! `tests/tools/regen.sh` and DESIGN.md §7).
 //!
 //! For each script and each mode of `MOONLIFT_TEST_MODES` (comma-separated, default
-//! `off,on,eager`; passed as `--jit=<mode>`) the harness runs
+//! `off,on,eager`; passed as `--jit=<mode>`; a mode may add environment variables for stress
+//! variants: `on:MOONLIFT_GC_STRESS=1`) the harness runs
 //! `moonlift --jit=<mode> X.lua` with cwd `tests/lua`, a fixed environment and a time limit
 //! (`MOONLIFT_CORPUS_TIMEOUT` seconds, default 10; the child is killed on timeout), two runs at a
 //! time (`MOONLIFT_CORPUS_JOBS`), and requires:
@@ -61,6 +62,18 @@ fn env_or(name: &str, default: &str) -> String {
 
 fn stem(script: &str) -> &str {
     script.strip_suffix(".lua").unwrap_or(script)
+}
+
+/// A mode `name[:VAR=VAL]...` runs `--jit=name` with the extra environment variables, so stress
+/// variants (e.g. `on:MOONLIFT_GC_STRESS=1`) can be listed in `MOONLIFT_TEST_MODES`.
+fn mode_command(mode: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let mut parts = mode.split(':');
+    let jit = parts.next().unwrap_or(mode);
+    let env = parts
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    (vec![format!("--jit={jit}")], env)
 }
 
 fn parse_known(text: &str) -> (Vec<String>, Vec<KnownEntry>) {
@@ -282,8 +295,8 @@ fn corpus() {
                     let result = match support::expected(&dir, script) {
                         Err(e) => Some(fail(vec![e], "no expectations".to_string())),
                         Ok(exp) => {
-                            let args = vec![format!("--jit={mode}")];
-                            match support::run_script(&bin, &args, &dir, script, timeout) {
+                            let (args, env) = mode_command(mode);
+                            match support::run_script(&bin, &args, &env, &dir, script, timeout) {
                                 Err(e) => Some(fail(
                                     vec![format!("cannot run {}: {e}", bin.display())],
                                     "cannot run".to_string(),

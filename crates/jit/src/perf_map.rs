@@ -1,5 +1,5 @@
 //! `perf` map writer: one line `<start-hex> <size-hex> <name>` per installed code range, so
-//! `perf report` names JIT frames (Linux perf's "perf-<pid>.map" JIT interface,
+//! `perf report` names JIT frames (Linux perf's `perf-<pid>.map` JIT interface,
 //! `tools/perf/Documentation/jit-interface.txt`).
 //!
 //! Invariants: each line is written with a single `write_all` of a complete line under a mutex,

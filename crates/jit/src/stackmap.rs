@@ -485,8 +485,9 @@ impl FunctionStackMaps {
             .map(|l| l.frame_to_fp_offset)
             .unwrap_or(0);
         let mut by_offset: BTreeMap<u32, StackMapRecord> = BTreeMap::new();
+        let mut tagged_offsets = std::collections::BTreeSet::new();
         let empty = |return_offset: u32, frame_size: u32| StackMapRecord {
-            id: u64::MAX,
+            id: 0,
             return_offset,
             frame_size,
             flags: 0,
@@ -503,6 +504,7 @@ impl FunctionStackMaps {
                     .or_insert_with(|| empty(tags.offset, span));
                 rec.id = tagged.id;
                 rec.values.extend(tagged.values);
+                tagged_offsets.insert(tags.offset);
             }
         }
         for (ret, map_span, map) in buffer.user_stack_maps() {
@@ -538,7 +540,7 @@ impl FunctionStackMaps {
         }
         let mut records: Vec<StackMapRecord> = by_offset.into_values().collect();
         for (i, rec) in records.iter_mut().enumerate() {
-            if rec.id == u64::MAX {
+            if !tagged_offsets.contains(&rec.return_offset) {
                 rec.id = i as u64;
             }
         }

@@ -21,7 +21,7 @@ use crate::number::format::{write_int, write_printf_float};
 use crate::vm::{LuaResult, NativeFn, Value, Vm};
 use file::{BufMode, CloseStatus, LuaFile};
 use std::cell::RefCell;
-use std::io::{SeekFrom, Write};
+use std::io::SeekFrom;
 use std::rc::{Rc, Weak};
 
 /// Registry key of the `FILE*` metatable (`LUA_FILEHANDLE`).

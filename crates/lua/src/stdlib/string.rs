@@ -445,7 +445,11 @@ fn str_dump(vm: &mut Vm) -> LuaResult<usize> {
     };
     // SAFETY: `f` is argument 1, so the closure and (through it) its proto tree are alive for the
     // whole call; nothing here runs Lua code or the collector.
-    let (tree, nup) = unsafe { (proto_tree(&*(*cl).proto), (&(*cl).upvals).len()) };
+    let (proto, nup) = unsafe {
+        let cl = &*cl;
+        (&*cl.proto, cl.upvals.len())
+    };
+    let tree = proto_tree(proto);
     let bin = dump::dump(&tree, nup.min(u8::MAX as usize) as u8, strip);
     push_str(vm, &bin)
 }

@@ -1,6 +1,7 @@
 //! Shared harness of the `stdlib_*` integration tests: runs a Lua chunk in a fresh VM with the
 //! standard libraries and renders its results the way the expectation generator did under `lua5.4`
 //! (`tostring` of each result joined by tabs, or `ERR: <message>` when the chunk raised an error).
+#![allow(dead_code, reason = "each test binary uses only part of the harness")]
 
 use moonlift_lua::vm::Vm;
 
@@ -316,4 +317,43 @@ impl Parser<'_> {
 
 fn num(v: Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
+}
+
+/// A `Write` sink whose bytes can be read back after the VM is done with it.
+#[derive(Clone, Default)]
+pub struct Captured(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `code` with the VM's standard output captured; returns what `print`/`io.write` wrote
+/// followed by the rendered results (as [`run`]), separated by `"|"`.
+pub fn run_captured(code: &str) -> String {
+    let sink = Captured::default();
+    let mut vm = Vm::new();
+    vm.set_stdout(Box::new(sink.clone()));
+    moonlift_lua::stdlib::open_libs(&mut vm);
+    let result = match vm.load(code.as_bytes(), b"=test", "t", None) {
+        Ok(f) => match vm.call(f, &[]) {
+            Ok(vals) => vals
+                .iter()
+                .map(|v| {
+                    String::from_utf8_lossy(&vm.tostring_bytes(*v).unwrap_or_default()).into_owned()
+                })
+                .collect::<Vec<_>>()
+                .join("\t"),
+            Err(e) => format!("ERR: {e}"),
+        },
+        Err(e) => format!("LOADERR: {e}"),
+    };
+    drop(vm);
+    let out = String::from_utf8_lossy(&sink.0.borrow()).into_owned();
+    format!("{out}|{result}")
 }
