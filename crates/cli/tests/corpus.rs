@@ -6,7 +6,8 @@
 //! `off,on,eager`; passed as `--jit=<mode>`; a mode may add environment variables for stress
 //! variants: `on:MOONLIFT_GC_STRESS=1`) the harness runs
 //! `moonlift --jit=<mode> X.lua` with cwd `tests/lua`, a fixed environment and a time limit
-//! (`MOONLIFT_CORPUS_TIMEOUT` seconds, default 10; the child is killed on timeout), two runs at a
+//! (`MOONLIFT_CORPUS_TIMEOUT` seconds, default 10, or 30 when the tests are built without
+//! optimizations; the child is killed on timeout), two runs at a
 //! time (`MOONLIFT_CORPUS_JOBS`), and requires:
 //! - stdout identical to `X.out` (bytes);
 //! - exit status equal to `X.status`;
@@ -244,8 +245,11 @@ fn corpus() {
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty())
         .collect();
+    // 10 s per run; a debug build of the interpreter is several times slower (the 1,000,000-deep
+    // tail call script alone takes seconds), so unoptimized test builds get 30 s.
+    let default_timeout = if cfg!(debug_assertions) { "30" } else { "10" };
     let timeout = Duration::from_secs_f64(
-        env_or("MOONLIFT_CORPUS_TIMEOUT", "10")
+        env_or("MOONLIFT_CORPUS_TIMEOUT", default_timeout)
             .parse::<f64>()
             .expect("MOONLIFT_CORPUS_TIMEOUT is a number of seconds"),
     );
