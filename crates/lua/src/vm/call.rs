@@ -112,21 +112,22 @@ impl Vm {
             let th = self.th();
             let ci_idx = th.ci.len() - 1;
             let ci = th.ci[ci_idx];
-            if ci.kind == FrameKind::Lua {
-                if let Some(p) = self.frame_proto(ci_idx) {
-                    if let Some((kind, name)) = ci
-                        .savedpc
+            let named = if ci.kind == FrameKind::Lua {
+                self.frame_proto(ci_idx).and_then(|p| {
+                    ci.savedpc
                         .checked_sub(1)
                         .and_then(|pc| super::debug::func_name_from_code(p, pc))
-                    {
-                        let mut msg = format!("attempt to call a {} value", self.obj_typename(f))
-                            .into_bytes();
-                        msg.extend_from_slice(format!(" ({} '", kind).as_bytes());
-                        msg.extend_from_slice(&name);
-                        msg.extend_from_slice(b"')");
-                        return Err(self.runtime_error_bytes(&msg));
-                    }
-                }
+                })
+            } else {
+                None
+            };
+            if let Some((kind, name)) = named {
+                let mut msg =
+                    format!("attempt to call a {} value", self.obj_typename(f)).into_bytes();
+                msg.extend_from_slice(format!(" ({} '", kind).as_bytes());
+                msg.extend_from_slice(&name);
+                msg.extend_from_slice(b"')");
+                return Err(self.runtime_error_bytes(&msg));
             }
             let c = if ci.kind == FrameKind::Lua && func >= ci.base {
                 Culprit::reg((func - ci.base) as u32)

@@ -642,15 +642,6 @@ impl Vm {
         self.heap.finobj.push(obj);
     }
 
-    /// Safepoint check: collect if due; enforce the memory limit ("not enough memory").
-    #[inline]
-    pub(crate) fn gc_check(&mut self) -> super::LuaResult<()> {
-        if self.heap.due() {
-            self.gc_slow()?;
-        }
-        Ok(())
-    }
-
     #[cold]
     pub(crate) fn gc_slow(&mut self) -> super::LuaResult<()> {
         if self.heap.running && !self.heap.in_gc {

@@ -82,7 +82,7 @@ pub(crate) fn validate(p: &FuncProto) -> Result<(), Vec<u8>> {
                 d >= 0 && (d as usize) < n
             }
             OpCode::FORLOOP | OpCode::TFORLOOP => pc + 1 >= ins.bx() as usize && a + 3 < ms + 4,
-            OpCode::FORPREP | OpCode::TFORPREP => pc + 1 + ins.bx() as usize + 1 <= n + 1,
+            OpCode::FORPREP | OpCode::TFORPREP => pc + 1 + ins.bx() as usize <= n,
             _ => true,
         };
         if !ok {

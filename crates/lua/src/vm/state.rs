@@ -334,8 +334,9 @@ impl Vm {
     #[inline]
     pub(crate) fn metatable_of(&self, v: Value) -> *mut LuaTable {
         match v.tag {
-            // SAFETY: live objects.
+            // SAFETY: a TAG_TABLE value points at a live table.
             TAG_TABLE => unsafe { (*(v.payload as *mut LuaTable)).metatable },
+            // SAFETY: a TAG_USERDATA value points at a live userdata.
             TAG_USERDATA => unsafe { (*(v.payload as *mut UserData)).metatable },
             TAG_STR => self.string_mt,
             t => self.type_mts[t as usize & 15],

@@ -164,10 +164,6 @@ impl StringTable {
         }
     }
 
-    /// Number of interned strings.
-    pub(crate) fn len(&self) -> usize {
-        self.count
-    }
 }
 
 /// Allocate a string object (not linked into any list; the heap does that).
