@@ -1,6 +1,5 @@
 //! Run a file with a memory limit (bytes from argv[2]); used to check "not enough memory".
 use moonlift_lua::vm::Vm;
-use std::io::Write;
 fn main() {
     let path = std::env::args().nth(1).expect("file");
     let lim: usize = std::env::args()
