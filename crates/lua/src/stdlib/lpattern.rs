@@ -16,6 +16,13 @@
 //! * In `gmatch` a leading `^` is **not** an anchor (5.4 treats it as a literal `^`); in `find`,
 //!   `match` and `gsub` it anchors the match at the start position.
 //!
+//! Beyond `lstrlib.c`, scans (`find`, `match`, `gmatch`, `gsub`) skip start positions where a
+//! leading single-character class cannot match ([`MatchState::next_candidate`]; a byte search
+//! for a literal), without changing any result or error: at such positions Lua's matcher fails
+//! at once, before reaching anything that could raise. Rare items (`%b`, `%f`, back-references,
+//! captures, set scanning) live outside the matcher's hot frame, which keeps recursion cheap
+//! (about 1 KiB of native stack per level unoptimised, far less optimised).
+//!
 //! Invariants: the matcher never allocates per step; captures live in a fixed array of
 //! [`MAXCAPTURES`] entries inside [`MatchState`]. All positions exchanged with callers are
 //! **0-based byte offsets** into the subject; Lua's 1-based positions are `offset + 1`.

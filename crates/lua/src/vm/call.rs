@@ -441,7 +441,16 @@ impl Vm {
         self.pinned.pop();
         self.th_mut().ci.truncate(saved_ci);
         self.n_ccalls = saved_ccalls;
-        self.th_mut().top = func;
+        // The unwound frames' registers are dead: clear them so stale references in slots that the
+        // caller's frame still covers do not keep garbage alive (e.g. after "not enough memory").
+        {
+            let th = self.th_mut();
+            let end = hi.max(th.top).min(th.stack_slots);
+            for i in func..end {
+                th.set(i, Value::NIL);
+            }
+            th.top = func;
+        }
         e.value = errv;
         self.last_error = errv;
         Err(e)

@@ -651,15 +651,11 @@ impl Vm {
             self.heap.threshold = self.heap.allocated.saturating_mul(2).max(MIN_THRESHOLD);
         }
         if let Some(limit) = self.heap.memory_limit {
-            if self.heap.allocated > limit {
-                if !self.heap.in_gc {
-                    self.full_gc();
-                }
-                if self.heap.allocated > limit {
-                    return Err(self.memory_error());
-                }
-            }
+            // Collect again as soon as the limit is approached (also after an error below).
             self.heap.threshold = self.heap.threshold.min(limit);
+            if self.heap.allocated > limit {
+                return Err(self.memory_error());
+            }
         }
         Ok(())
     }

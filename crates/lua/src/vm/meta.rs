@@ -534,8 +534,14 @@ impl Vm {
             if let Some(limit) = self.heap.memory_limit
                 && self.heap.allocated + buf.len() > limit
             {
-                self.scratch = buf;
-                return Err(self.memory_error());
+                // Try a collection before giving up (operands are on the stack, rooted).
+                if !self.heap.in_gc {
+                    self.full_gc();
+                }
+                if self.heap.allocated + buf.len() > limit {
+                    self.scratch = buf;
+                    return Err(self.memory_error());
+                }
             }
             let s = self.new_str(&buf);
             self.scratch = buf;

@@ -163,7 +163,6 @@ impl StringTable {
             self.resize(self.buckets.len() / 2);
         }
     }
-
 }
 
 /// Allocate a string object (not linked into any list; the heap does that).
