@@ -228,3 +228,30 @@ print(acc.x, new(1) == new(1), new(1) < new(2), "10" + 1, "3" * "4", 10 .. "")
         true,
     );
 }
+
+#[test]
+fn array_part_reads_and_writes() {
+    check(
+        r#"
+local t = {1, 2, 3, nil, 5}
+local log = {}
+local mt = setmetatable({}, {__newindex = function(t, k, v) log[#log + 1] = k; rawset(t, k, v) end,
+                             __index = function(t, k) return -k end})
+for i = 1, 8 do
+  t[i] = (t[i] or 0) + i
+  mt[i] = i
+  mt[i] = i * 2
+end
+local s = 0
+for i = 1, 10 do s = s + (mt[i] or 0) end
+local a = {}
+for i = 1, 100 do a[i] = i end
+for i = 1, 100 do a[i] = a[i] * 2 end
+a[50] = nil
+local c = 0
+for i = 1, 100 do if a[i] then c = c + a[i] % 7 end end
+print(#log, s, t[4], t[8], c, a[1.0], a[2^53])
+"#,
+        true,
+    );
+}

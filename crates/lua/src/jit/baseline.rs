@@ -25,6 +25,7 @@
 use super::runtime_calls::{DONE, EXIT, TO_MMBIN};
 use crate::opcode::{Instruction, OpCode};
 use crate::vm::function::{Proto, UpVal};
+use crate::vm::table::LuaTable;
 use crate::vm::value::Value as LuaValue;
 use crate::vm::value::{TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL, TAG_STR, TAG_TABLE, TAG_USERDATA};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -436,6 +437,14 @@ impl Tx<'_> {
                 self.done_or_exit(pc, r);
             }
             OpCode::GETTABLE => {
+                let key = self.payload(i.c());
+                let kt = self.tag(i.c());
+                let kint = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_INT as i64);
+                let (hit, miss) = self.array_slot(i.b(), key, Some(kint));
+                self.fb.switch_to_block(hit.0);
+                self.copy_in(a, hit.1, 0);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(miss);
                 let t = self.reg_ptr(i.b());
                 let key = self.reg_ptr(i.c());
                 let dst = self.reg_ptr(a);
@@ -443,31 +452,45 @@ impl Tx<'_> {
                 self.done_or_exit(pc, r);
             }
             OpCode::GETI => {
+                let key = self.fb.ins().iconst(I64, i.c() as i64);
+                let (hit, miss) = self.array_slot(i.b(), key, None);
+                self.fb.switch_to_block(hit.0);
+                self.copy_in(a, hit.1, 0);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(miss);
                 let t = self.reg_ptr(i.b());
                 let key = self.scratch_int(i.c() as i64);
                 let dst = self.reg_ptr(a);
                 let r = self.call(H_GET, &[t, key, dst]);
                 self.done_or_exit(pc, r);
             }
-            OpCode::SETTABUP | OpCode::SETTABLE | OpCode::SETI | OpCode::SETFIELD => {
-                let t = if i.op() == OpCode::SETTABUP {
-                    self.upval_ptr(a)
+            OpCode::SETTABLE | OpCode::SETI => {
+                // Inline array-part store into an existing (non-nil) slot.
+                let (key, kint) = if i.op() == OpCode::SETI {
+                    (self.fb.ins().iconst(I64, i.b() as i64), None)
                 } else {
-                    self.reg_ptr(a)
+                    let kt = self.tag(i.b());
+                    let kint = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_INT as i64);
+                    (self.payload(i.b()), Some(kint))
                 };
-                let key = match i.op() {
-                    OpCode::SETTABLE => self.reg_ptr(i.b()),
-                    OpCode::SETI => self.scratch_int(i.b() as i64),
-                    _ => self.k_ptr(i.b() as usize),
-                };
-                let v = if i.k() {
-                    self.k_ptr(i.c() as usize)
+                let (hit, miss) = self.array_slot(a, key, kint);
+                self.fb.switch_to_block(hit.0);
+                let (vp, vt) = if i.k() {
+                    let v = self.k[i.c() as usize];
+                    (
+                        self.fb.ins().iconst(I64, v.payload() as i64),
+                        self.fb.ins().iconst(I64, v.tag() as i64),
+                    )
                 } else {
-                    self.reg_ptr(i.c())
+                    (self.payload(i.c()), self.tag(i.c()))
                 };
-                let r = self.call(H_SET, &[t, key, v]);
-                self.done_or_exit(pc, r);
+                self.fb.ins().store(flags(), vp, hit.1, 0);
+                self.fb.ins().store(flags(), vt, hit.1, 8);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(miss);
+                self.table_set(pc, i);
             }
+            OpCode::SETTABUP | OpCode::SETFIELD => self.table_set(pc, i),
             OpCode::SELF if i.k() => {
                 // R[A+1] := R[B]; R[A] := R[B][K[C]] (the key is a constant, so writing A+1
                 // first cannot clobber it; a redo in the interpreter writes the same A+1).
@@ -497,6 +520,33 @@ impl Tx<'_> {
             | OpCode::SHR => {
                 let p1 = self.reg_ptr(i.b());
                 let p2 = self.reg_ptr(i.c());
+                self.arith_helper(pc, i, p1, p2);
+            }
+            OpCode::MODK
+                if self.k[i.c() as usize].tag() == TAG_INT
+                    && !matches!(self.k[i.c() as usize].as_int(), Some(0 | -1)) =>
+            {
+                // Integer modulo by a constant m ∉ {0, -1} (`luaV_mod`): r = a % m, adjusted
+                // to the sign of m. Other operand types go through the helper.
+                let m = self.k[i.c() as usize].as_int().unwrap_or(1);
+                let t = self.tag(i.b());
+                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+                let (ib, slow) = self.branch(is_int);
+                self.fb.switch_to_block(ib);
+                let x = self.payload(i.b());
+                let mv = self.fb.ins().iconst(I64, m);
+                let r = self.fb.ins().srem(x, mv);
+                let nz = self.fb.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+                let sx = self.fb.ins().bxor(r, mv);
+                let neg = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, sx, 0);
+                let adj = self.fb.ins().band(nz, neg);
+                let radj = self.fb.ins().iadd(r, mv);
+                let res = self.fb.ins().select(adj, radj, r);
+                self.store(a, res, TAG_INT);
+                self.goto(pc + 2);
+                self.fb.switch_to_block(slow);
+                let p1 = self.reg_ptr(i.b());
+                let p2 = self.k_ptr(i.c() as usize);
                 self.arith_helper(pc, i, p1, p2);
             }
             OpCode::MODK
@@ -671,6 +721,69 @@ impl Tx<'_> {
             }
             _ => self.exit_here(pc),
         }
+    }
+
+    /// Array-part probe of the table in register `t` at integer key `key` (`kint`: a condition
+    /// that the key is an integer, when not statically known). Returns `((hit, slot_ptr), miss)`:
+    /// `hit` is entered when `R[t]` is a table, `1 <= key <= asize` and the slot is not nil.
+    fn array_slot(&mut self, t: u32, key: Value, kint: Option<Value>) -> ((Block, Value), Block) {
+        let miss = self.fb.create_block();
+        let tt = self.tag(t);
+        let mut ok = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_TABLE as i64);
+        if let Some(k) = kint {
+            ok = self.fb.ins().band(ok, k);
+        }
+        let c1 = self.fb.create_block();
+        self.fb.ins().brif(ok, c1, &[], miss, &[]);
+        self.fb.switch_to_block(c1);
+        let tp = self.payload(t);
+        let asize =
+            self.fb
+                .ins()
+                .uload32(flags(), tp, std::mem::offset_of!(LuaTable, asize) as i32);
+        let idx = self.fb.ins().iadd_imm_s(key, -1);
+        let inb = self.fb.ins().icmp(IntCC::UnsignedLessThan, idx, asize);
+        let c2 = self.fb.create_block();
+        self.fb.ins().brif(inb, c2, &[], miss, &[]);
+        self.fb.switch_to_block(c2);
+        let arr = self.fb.ins().load(
+            I64,
+            flags(),
+            tp,
+            std::mem::offset_of!(LuaTable, array) as i32,
+        );
+        let off = self.fb.ins().ishl_imm(idx, 4);
+        let slot = self.fb.ins().iadd(arr, off);
+        let st = self.fb.ins().load(I64, flags(), slot, 8);
+        let nn = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, st, TAG_NIL as i64);
+        let hit = self.fb.create_block();
+        self.fb.ins().brif(nn, hit, &[], miss, &[]);
+        ((hit, slot), miss)
+    }
+
+    /// `SET*` through the `jit_set` helper.
+    fn table_set(&mut self, pc: usize, i: Instruction) {
+        let a = i.a();
+        let t = if i.op() == OpCode::SETTABUP {
+            self.upval_ptr(a)
+        } else {
+            self.reg_ptr(a)
+        };
+        let key = match i.op() {
+            OpCode::SETTABLE => self.reg_ptr(i.b()),
+            OpCode::SETI => self.scratch_int(i.b() as i64),
+            _ => self.k_ptr(i.b() as usize),
+        };
+        let v = if i.k() {
+            self.k_ptr(i.c() as usize)
+        } else {
+            self.reg_ptr(i.c())
+        };
+        let r = self.call(H_SET, &[t, key, v]);
+        self.done_or_exit(pc, r);
     }
 
     fn exit_here(&mut self, pc: usize) {
