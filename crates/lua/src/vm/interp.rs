@@ -777,6 +777,12 @@ impl Vm {
                                 (*th).top = func + b;
                             }
                             savepc!();
+                            let fv = (*th).get(func);
+                            if fv.tag == TAG_LCL {
+                                // Lua→Lua call: push the frame and continue in the callee.
+                                self.push_lua_frame(func, fv, nresults)?;
+                                continue 'newframe;
+                            }
                             match self.precall(func, nresults) {
                                 Ok(true) => continue 'newframe,
                                 Ok(false) => {
