@@ -71,6 +71,12 @@ impl Vm {
                         self.hook_oldpc = pc - 1;
                     }
                 }
+                // Baseline JIT hook (crate::jit): frame start or resume after a call returned;
+                // compiled code (if any) runs from `pc` and tells where to continue. Not while
+                // debug hooks are active (compiled code does not call them).
+                if !hooked {
+                    pc = self.jit_frame_entry(proto, upvals, base, pc);
+                }
 
                 macro_rules! reg {
                     ($r:expr) => {
@@ -123,6 +129,11 @@ impl Vm {
                         if self.interrupt.load(Ordering::Relaxed) {
                             savepc!();
                             return Err(self.interrupted());
+                        }
+                        // Baseline JIT hook (crate::jit): OSR entry at the loop header `pc`;
+                        // compiled code runs the frame until an instruction it leaves to us.
+                        if !hooked {
+                            pc = self.jit_backedge(proto, upvals, base, pc);
                         }
                     }};
                 }

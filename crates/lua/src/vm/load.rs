@@ -128,6 +128,7 @@ impl Vm {
             call_count: Cell::new(0),
             backedge_count: Cell::new(0),
             feedback: (0..n).map(|_| Cell::new(0)).collect(),
+            jit: Default::default(),
         })
     }
 

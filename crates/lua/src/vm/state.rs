@@ -82,6 +82,8 @@ pub struct Vm {
     /// Lowest native stack address Rust-level recursion may reach before raising "C stack overflow"
     /// (the running OS thread's stack bottom plus a safety margin); 0 = not yet known.
     pub(crate) native_stack_limit: usize,
+    /// Baseline JIT: mode, thresholds, runtime, counters (`crate::jit`).
+    pub(crate) jit: crate::jit::JitState,
 }
 
 /// Native stack kept free below the guard for error handling and natives (bytes).
@@ -186,6 +188,7 @@ impl Vm {
             )),
             scratch: Vec::new(),
             native_stack_limit: 0,
+            jit: Default::default(),
             hook: Value::NIL,
             hook_mask: 0,
             hook_count: 0,
