@@ -3,9 +3,11 @@
 //! `tests/tools/regen.sh` and DESIGN.md §7).
 //!
 //! For each script and each mode of `MOONLIFT_TEST_MODES` (comma-separated, default
-//! `off,on,eager`; passed as `--jit=<mode>`) the harness runs
+//! `off,on,eager`; passed as `--jit=<mode>`; a mode may add environment variables for stress
+//! variants: `on:MOONLIFT_GC_STRESS=1`) the harness runs
 //! `moonlift --jit=<mode> X.lua` with cwd `tests/lua`, a fixed environment and a time limit
-//! (`MOONLIFT_CORPUS_TIMEOUT` seconds, default 10; the child is killed on timeout), two runs at a
+//! (`MOONLIFT_CORPUS_TIMEOUT` seconds, default 10, or 30 when the tests are built without
+//! optimizations; the child is killed on timeout), two runs at a
 //! time (`MOONLIFT_CORPUS_JOBS`), and requires:
 //! - stdout identical to `X.out` (bytes);
 //! - exit status equal to `X.status`;
@@ -61,6 +63,18 @@ fn env_or(name: &str, default: &str) -> String {
 
 fn stem(script: &str) -> &str {
     script.strip_suffix(".lua").unwrap_or(script)
+}
+
+/// A mode `name[:VAR=VAL]...` runs `--jit=name` with the extra environment variables, so stress
+/// variants (e.g. `on:MOONLIFT_GC_STRESS=1`) can be listed in `MOONLIFT_TEST_MODES`.
+fn mode_command(mode: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let mut parts = mode.split(':');
+    let jit = parts.next().unwrap_or(mode);
+    let env = parts
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    (vec![format!("--jit={jit}")], env)
 }
 
 fn parse_known(text: &str) -> (Vec<String>, Vec<KnownEntry>) {
@@ -231,8 +245,11 @@ fn corpus() {
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty())
         .collect();
+    // 10 s per run; a debug build of the interpreter is several times slower (the 1,000,000-deep
+    // tail call script alone takes seconds), so unoptimized test builds get 30 s.
+    let default_timeout = if cfg!(debug_assertions) { "30" } else { "10" };
     let timeout = Duration::from_secs_f64(
-        env_or("MOONLIFT_CORPUS_TIMEOUT", "10")
+        env_or("MOONLIFT_CORPUS_TIMEOUT", default_timeout)
             .parse::<f64>()
             .expect("MOONLIFT_CORPUS_TIMEOUT is a number of seconds"),
     );
@@ -282,8 +299,8 @@ fn corpus() {
                     let result = match support::expected(&dir, script) {
                         Err(e) => Some(fail(vec![e], "no expectations".to_string())),
                         Ok(exp) => {
-                            let args = vec![format!("--jit={mode}")];
-                            match support::run_script(&bin, &args, &dir, script, timeout) {
+                            let (args, env) = mode_command(mode);
+                            match support::run_script(&bin, &args, &env, &dir, script, timeout) {
                                 Err(e) => Some(fail(
                                     vec![format!("cannot run {}: {e}", bin.display())],
                                     "cannot run".to_string(),

@@ -63,6 +63,7 @@ fn committed_expectations_match_live_lua() {
         let got = support::run_script(
             std::path::Path::new("lua5.4"),
             &[],
+            &[],
             &dir,
             script,
             Duration::from_secs(60),

@@ -98,11 +98,13 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-/// Runs `program args... script` in `dir` with [`ENVIRONMENT`], stdin from `/dev/null`, and kills
-/// it after `timeout`. Output pipes are drained by threads so a chatty child never blocks.
+/// Runs `program args... script` in `dir` with [`ENVIRONMENT`] plus `extra_env`, stdin from
+/// `/dev/null`, and kills it after `timeout`. Output pipes are drained by threads so a chatty
+/// child never blocks.
 pub fn run_script(
     program: &Path,
     args: &[String],
+    extra_env: &[(String, String)],
     dir: &Path,
     script: &str,
     timeout: Duration,
@@ -114,6 +116,7 @@ pub fn run_script(
         .current_dir(dir)
         .env_clear()
         .envs(ENVIRONMENT.iter().copied())
+        .envs(extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

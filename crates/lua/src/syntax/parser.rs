@@ -6,9 +6,13 @@
 //!   variables of all of them (each function's start at `FuncState::first_local`).
 //! - Pending gotos (`gt`) and visible labels (`labels`) are lists shared by all functions, trimmed
 //!   when blocks close.
-//! - Recursion goes through `statement` and `subexpr`, both counted by `level`; past
-//!   `MAX_C_CALLS` the parse fails ("C stack overflow" as 5.4), so no input can overflow the Rust
-//!   stack.
+//! - Recursion goes through `statement` and `subexpr` (and `assignment` targets), all counted by
+//!   `level`; past `MAX_C_CALLS` the parse fails with "C stack overflow", as Lua 5.4's
+//!   `luaE_checkcstack`. Each level also checks the native stack used against a budget, so no
+//!   input can overflow the Rust stack (see `super::compile` for the retry on a larger stack).
+//!
+//! Where Lua 5.4 releases differ, this follows 5.4.4 (the reference installed here), e.g. the
+//! order of `leaveblock` and the message `break outside loop at line N`.
 
 use std::collections::HashMap;
 

@@ -567,40 +567,6 @@ mod robustness {
 }
 
 #[test]
-fn scratch_listing() {
-    if let Ok(src) = std::env::var("MOONLIFT_LIST") {
-        print!("{}", listing(&ok(&src)));
-    }
-    if let Ok(dir) = std::env::var("MOONLIFT_ERR_DIR") {
-        let mut out = Vec::new();
-        for i in 0..600 {
-            let Ok(src) = std::fs::read(format!("{dir}/{i:03}.lua")) else {
-                break;
-            };
-            out.extend_from_slice(format!("{i:03} ").as_bytes());
-            match compile(&src, b"=t") {
-                Ok(_) => out.extend_from_slice(b"OK"),
-                Err(e) => out.extend_from_slice(&e.message),
-            }
-            out.push(b'\n');
-        }
-        let _ = std::fs::write(format!("{dir}/../got.txt"), out);
-    }
-    if let Ok(path) = std::env::var("MOONLIFT_LIST_FILE") {
-        let src = std::fs::read_to_string(path).unwrap_or_default();
-        let mine = normalize(&listing(&ok(&src)));
-        let theirs = normalize(&luac_listing(&src).unwrap_or_default());
-        for i in 0..mine.len().max(theirs.len()) {
-            let a = mine.get(i).map_or("", |s| s.as_str());
-            let b = theirs.get(i).map_or("", |s| s.as_str());
-            if a != b {
-                println!("! {a:<50} | {b}");
-            }
-        }
-    }
-}
-
-#[test]
 fn deepest_nesting_fits_in_a_small_stack() {
     // The worst accepted inputs compile on a small native stack (deep ones move to a helper
     // thread), so `load` is safe on coroutine stacks too.
