@@ -56,22 +56,22 @@ fn run(argv: &[String]) -> i32 {
     moonlift_lua::stdlib::open_libs(&mut vm);
     vm.set_memory_limit(opts.memory_limit);
     install_interrupt_handler(&vm);
-    let _ = (
-        jit,
-        opts.jit_log,
-        opts.perf_map,
-        &opts.jit_dump,
-        opts.gc_stress,
-    );
+    // Baseline JIT (moonlift_lua::jit): mode and per-compile log.
+    vm.set_jit_mode(match jit {
+        JitMode::Off => moonlift_lua::jit::JitMode::Off,
+        JitMode::On => moonlift_lua::jit::JitMode::On,
+        JitMode::Eager => moonlift_lua::jit::JitMode::Eager,
+    });
+    let mut jit_config = vm.jit_config();
+    jit_config.log = opts.jit_log;
+    vm.set_jit_config(jit_config);
+    let _ = (opts.perf_map, &opts.jit_dump, opts.gc_stress);
     create_arg_table(&mut vm, argv, &opts);
 
     let status = run_all(&mut vm, &opts);
     if opts.jit_stats {
         flush_stdout(&mut vm);
-        eprintln!(
-            "{PROGNAME}: jit-stats: mode {jit:?}; no compiled tier in this build yet \
-             (0 functions compiled, 0 OSR entries, 0 code bytes)"
-        );
+        eprintln!("{PROGNAME}: {}", vm.jit_stats_report());
     }
     flush_stdout(&mut vm);
     status

@@ -1,7 +1,6 @@
 //! Tiny test driver: `cargo run -p moonlift-lua --example run -- file.lua[c]` runs a chunk (source or
 //! `luac5.4` binary) with the standard libraries and prints errors with a traceback like lua.c.
 use moonlift_lua::vm::Vm;
-use std::io::Write;
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: run FILE");

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod debuginfo;
+pub mod jit;
 pub mod number;
 pub mod opcode;
 pub mod proto;

@@ -71,3 +71,71 @@ proptest! {
         let _ = lpattern::find(&s, &p, init, true);
     }
 }
+
+/// The deepest match Lua allows ([`lpattern::MAXCCALLS`] nested calls) runs on a small native
+/// stack instead of overflowing it. An unoptimised build needs about 1 KiB per level (so 256 KiB
+/// here); an optimised one far less (see the module report in `lpattern.rs`).
+#[test]
+fn deepest_match_fits_in_small_stack() {
+    const STACK: usize = if cfg!(debug_assertions) {
+        256 << 10
+    } else {
+        64 << 10
+    };
+    std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(|| {
+            let s = vec![b'a'; 199];
+            let p = b".?".repeat(199);
+            let r = lpattern::match_str(&s, &p, 1).unwrap();
+            assert_eq!(r, Some(vec![Capture::Slice(0, 199)]));
+            let s = vec![b'a'; 200];
+            let p = b".?".repeat(200);
+            assert_eq!(
+                lpattern::match_str(&s, &p, 1),
+                Err(lpattern::PatternError::TooComplex)
+            );
+            let p = [b"(".repeat(32), b")".repeat(32)].concat();
+            assert!(lpattern::find(&s, &p, 1, false).unwrap().is_some());
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// Reference scan without the start filter: try every position in turn, as `lstrlib.c` does.
+fn reference_find(s: &[u8], p: &[u8]) -> Result<Option<(usize, usize)>, lpattern::PatternError> {
+    let (anchor, p) = match p.first() {
+        Some(b'^') => (true, &p[1..]),
+        _ => (false, p),
+    };
+    let mut ms = lpattern::MatchState::new(s, p);
+    for s1 in 0..=s.len() {
+        if let Some(e) = ms.match_at(s1)? {
+            ms.captures(s1, e, false)?; // `find` reports capture errors too
+            return Ok(Some((s1, e)));
+        }
+        if anchor {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Skipping start positions that cannot match never changes a result or an error.
+    #[test]
+    fn start_filter_is_transparent(s in subject(), p in pattern()) {
+        // Force the matcher path (a leading '(' would disable the filter; '.' keeps it).
+        let p = [b".".as_slice(), &p].concat();
+        for q in [&p[1..], &p[..]] {
+            let got = lpattern::find(&s, q, 1, false).map(|r| r.map(|(a, b, _)| (a, b)));
+            let has_specials = q.iter().any(|c| b"^$*+?.([%-".contains(c));
+            if has_specials {
+                prop_assert_eq!(got, reference_find(&s, q));
+            }
+        }
+    }
+}

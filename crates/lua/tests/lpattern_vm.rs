@@ -100,3 +100,45 @@ fn patterns_script_matches_lua54() {
 fn pack_and_utf8_script_matches_lua54() {
     on_big_stack(|| check("pack.lua"));
 }
+
+/// Runs a chunk from source and returns its printed output.
+fn run_source(src: &str) -> String {
+    let mut vm = Vm::new();
+    moonlift_lua::stdlib::open_libs(&mut vm);
+    let cap = Capture::default();
+    vm.set_stdout(Box::new(cap.clone()));
+    let f = vm
+        .load(src.as_bytes(), b"=yield", "t", None)
+        .expect("compiles");
+    if let Err(e) = vm.pcall_traceback(f, &[]) {
+        let _ = writeln!(cap.clone(), "error: {e}");
+    }
+    let _ = vm.stdout().flush();
+    drop(vm);
+    let out = cap.0.borrow().clone();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Beyond PUC-Lua (which raises "attempt to yield across a C-call boundary"): a `gsub`
+/// replacement function and a `gmatch` loop body may yield, because each coroutine runs on its
+/// own native stack.
+#[test]
+fn gsub_callback_may_yield() {
+    on_big_stack(|| {
+        let out = run_source(
+            r#"
+            local co = coroutine.wrap(function()
+              local r = string.gsub("abc", "%w", function(c) coroutine.yield(c) return c:upper() end)
+              return r
+            end)
+            print(co(), co(), co(), co())
+            local g = coroutine.wrap(function()
+              for k, v in string.gmatch("a=1, b=2", "(%w+)=(%w+)") do coroutine.yield(k .. v) end
+              return "done"
+            end)
+            print(g(), g(), g())
+            "#,
+        );
+        assert_eq!(out, "a\tb\tc\tABC\na1\tb2\tdone\n");
+    });
+}

@@ -5,7 +5,6 @@
 
 use crate::vm::gc::GcMode;
 use crate::vm::{LuaResult, Value, Vm};
-use std::io::Write;
 
 /// Install the base library into the globals table (`luaopen_base`).
 pub fn open(vm: &mut Vm) {
@@ -397,7 +396,7 @@ fn read_chunk_from_fn(vm: &mut Vm, f: Value) -> LuaResult<Vec<u8>> {
             break;
         }
         match piece.as_str_bytes() {
-            Some(b) if b.is_empty() => break,
+            Some([]) => break,
             Some(b) => buf.extend_from_slice(b),
             None => return Err(vm.error("reader function must return a string")),
         }

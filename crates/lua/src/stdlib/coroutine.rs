@@ -119,10 +119,10 @@ fn auxwrap(vm: &mut Vm) -> LuaResult<usize> {
         }
         Err(e) => {
             let mut ev = e.value;
-            if vm.thread_status(co) == "dead" {
-                if let Ok(Some(ce)) = vm.close_thread(co) {
-                    ev = ce;
-                }
+            if vm.thread_status(co) == "dead"
+                && let Ok(Some(ce)) = vm.close_thread(co)
+            {
+                ev = ce;
             }
             if let Some(s) = ev.as_str_bytes() {
                 let mut m = vm.where_level(1);

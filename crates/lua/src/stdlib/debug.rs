@@ -5,6 +5,11 @@
 //! Levels count frames of the running thread (or of a coroutine given as first argument) from the
 //! function that called the debug function (level 1), as `lua_getstack` does.
 
+#![allow(
+    clippy::needless_borrow,
+    reason = "explicit `&(*ptr).field` borrows are required by rustc's dangerous_implicit_autorefs lint"
+)]
+
 use crate::vm::function::{LuaClosure, UpVal};
 use crate::vm::thread::{CIST_TAIL, FrameKind, LuaThread};
 use crate::vm::value::{TAG_LCL, TAG_NATIVE, TAG_THREAD};
@@ -118,7 +123,7 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
         match frame_at(vm, th, level) {
             Some(idx) => {
                 // SAFETY: live thread; idx in range.
-                let f = unsafe { (&mut *th).get((&mut *th).ci[idx].func) };
+                let f = unsafe { (&*th).get((&*th).ci[idx].func) };
                 (f, Some(idx))
             }
             None => {
@@ -134,8 +139,8 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.new_table();
     vm.push(t);
     let lcl = func.tag() == TAG_LCL;
-    // SAFETY: live closure/proto when lcl.
     let proto = if lcl {
+        // SAFETY: live closure/proto when lcl.
         Some(unsafe { &*(*(func.payload() as *mut LuaClosure)).proto })
     } else {
         None
@@ -176,10 +181,10 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
             },
             b'l' => {
                 let line = match (proto, ci_idx) {
-                    // SAFETY: live thread.
                     (Some(p), Some(idx)) => {
-                        crate::vm::debug::current_line(p, unsafe { (&mut *th).ci[idx].savedpc })
-                            as i64
+                        // SAFETY: live thread.
+                        let saved = unsafe { (&*th).ci[idx].savedpc };
+                        crate::vm::debug::current_line(p, saved) as i64
                     }
                     _ => -1,
                 };
@@ -262,7 +267,7 @@ fn find_local(vm: &Vm, th: *mut LuaThread, idx: usize, n: i64) -> Option<(Vec<u8
     };
     if ci.kind == FrameKind::Lua {
         // SAFETY: live closure in the frame's function slot.
-        let p = unsafe { &*(*((&mut *th).get(ci.func).payload() as *mut LuaClosure)).proto };
+        let p = unsafe { &*(*((&*th).get(ci.func).payload() as *mut LuaClosure)).proto };
         if n < 0 {
             let nextra = ci.nextraargs as i64;
             if p.src.is_vararg && -n <= nextra {
@@ -314,7 +319,7 @@ fn getlocal(vm: &mut Vm) -> LuaResult<usize> {
         Some((name, slot)) => {
             let s = vm.new_str(&name);
             // SAFETY: live thread; slot below its top.
-            let v = unsafe { (&mut *th).get(slot) };
+            let v = unsafe { (&*th).get(slot) };
             vm.push(s);
             vm.push(v);
             Ok(2)

@@ -16,6 +16,13 @@
 //! * In `gmatch` a leading `^` is **not** an anchor (5.4 treats it as a literal `^`); in `find`,
 //!   `match` and `gsub` it anchors the match at the start position.
 //!
+//! Beyond `lstrlib.c`, scans (`find`, `match`, `gmatch`, `gsub`) skip start positions where a
+//! leading single-character class cannot match ([`MatchState::next_candidate`]; a byte search
+//! for a literal), without changing any result or error: at such positions Lua's matcher fails
+//! at once, before reaching anything that could raise. Rare items (`%b`, `%f`, back-references,
+//! captures, set scanning) live outside the matcher's hot frame, which keeps recursion cheap
+//! (about 1 KiB of native stack per level unoptimised, far less optimised).
+//!
 //! Invariants: the matcher never allocates per step; captures live in a fixed array of
 //! [`MAXCAPTURES`] entries inside [`MatchState`]. All positions exchanged with callers are
 //! **0-based byte offsets** into the subject; Lua's 1-based positions are `offset + 1`.
@@ -131,6 +138,12 @@ pub struct MatchState<'a> {
     level: usize,
     depth_left: usize,
     capture: [RawCapture; MAXCAPTURES],
+    /// Start filter: when the pattern begins with a single-character class that must match at
+    /// least once (no `*`, `?`, `-` suffix), the end of that class in `pat`; `first_lit` is its
+    /// byte when it is a plain literal. Positions where it fails can be skipped without calling
+    /// the matcher: there `do_match` would fail at once, before any error check.
+    first_end: Option<usize>,
+    first_lit: Option<u8>,
 }
 
 impl fmt::Debug for MatchState<'_> {
@@ -145,7 +158,7 @@ impl fmt::Debug for MatchState<'_> {
 
 /// Whether byte `c` belongs to class letter `cl` (`%a`, `%d`, ...; upper case complements),
 /// in the C locale. Any other letter matches itself.
-#[inline]
+#[inline(always)]
 fn match_class(c: u8, cl: u8) -> bool {
     let res = match cl.to_ascii_lowercase() {
         b'a' => c.is_ascii_alphabetic(),
@@ -169,13 +182,57 @@ impl<'a> MatchState<'a> {
     /// A fresh state for matching `pat` (without any leading `^` already handled by the caller)
     /// against `src`.
     pub fn new(src: &'a [u8], pat: &'a [u8]) -> Self {
-        MatchState {
+        let mut ms = MatchState {
             src,
             pat,
             level: 0,
             depth_left: MAXCCALLS,
             capture: [RawCapture::default(); MAXCAPTURES],
+            first_end: None,
+            first_lit: None,
+        };
+        ms.first_end = ms.simple_first_item();
+        if ms.first_end == Some(1) && !matches!(pat[0], b'.' | L_ESC | b'[') {
+            ms.first_lit = Some(pat[0]);
         }
+        ms
+    }
+
+    /// End of the leading single-character class if the pattern starts with one that must
+    /// match at least once, else `None` (captures, `%b`, `%f`, back-references, a lone `$`,
+    /// optional suffixes, or a malformed class, whose error the first attempt must raise).
+    fn simple_first_item(&self) -> Option<usize> {
+        let c = *self.pat.first()?;
+        match c {
+            b'(' | b')' => return None,
+            b'$' if self.pat.len() == 1 => return None,
+            L_ESC if matches!(self.p(1), b'b' | b'f' | b'0'..=b'9') => return None,
+            _ => {}
+        }
+        let ep = self.class_end(0).ok()?;
+        if matches!(self.p(ep), b'*' | b'?' | b'-') {
+            return None;
+        }
+        Some(ep)
+    }
+
+    /// The first position `>= s` where a match may start, or `len + 1` if none can (see
+    /// `first_end`). Every position skipped would make [`MatchState::match_at`] return
+    /// `Ok(None)`, so callers may use this to scan without changing results or errors.
+    #[inline]
+    pub fn next_candidate(&self, s: usize) -> usize {
+        let Some(ep) = self.first_end else {
+            return s;
+        };
+        let n = self.src.len();
+        if s >= n {
+            return n + 1;
+        }
+        let found = match self.first_lit {
+            Some(c) => self.src[s..].iter().position(|&b| b == c),
+            None => (s..n).position(|i| self.single_match(i, 0, ep)),
+        };
+        found.map_or(n + 1, |k| s + k)
     }
 
     /// Tries to match the whole pattern starting exactly at byte offset `start` of the subject.
@@ -200,6 +257,7 @@ impl<'a> MatchState<'a> {
     }
 
     /// End of the single-character class starting at `p` (`classEnd`).
+    #[inline(always)]
     fn class_end(&self, mut p: usize) -> Result<usize, PatternError> {
         let c = self.p(p);
         p += 1;
@@ -210,31 +268,36 @@ impl<'a> MatchState<'a> {
                 }
                 Ok(p + 1)
             }
-            b'[' => {
-                if self.p(p) == b'^' {
-                    p += 1;
-                }
-                // Look for the closing ']'; the first character is always part of the set.
-                loop {
-                    if p >= self.pat.len() {
-                        return Err(PatternError::MissingBracket);
-                    }
-                    let c = self.pat[p];
-                    p += 1;
-                    if c == L_ESC && p < self.pat.len() {
-                        p += 1; // skip escapes such as '%]'
-                    }
-                    if self.p(p) == b']' {
-                        break;
-                    }
-                }
-                Ok(p + 1)
-            }
+            b'[' => self.set_end(p),
             _ => Ok(p),
         }
     }
 
+    /// End of a set whose body starts at `p` (just after `[`): the offset after its `]`.
+    #[inline(never)]
+    fn set_end(&self, mut p: usize) -> Result<usize, PatternError> {
+        if self.p(p) == b'^' {
+            p += 1;
+        }
+        // Look for the closing ']'; the first character is always part of the set.
+        loop {
+            if p >= self.pat.len() {
+                return Err(PatternError::MissingBracket);
+            }
+            let c = self.pat[p];
+            p += 1;
+            if c == L_ESC && p < self.pat.len() {
+                p += 1; // skip escapes such as '%]'
+            }
+            if self.p(p) == b']' {
+                break;
+            }
+        }
+        Ok(p + 1)
+    }
+
     /// Whether `c` belongs to the set `[...]` spanning `p..=ec` (`p` at '[', `ec` at ']').
+    #[inline(never)]
     fn match_bracket_class(&self, c: u8, mut p: usize, ec: usize) -> bool {
         let pat = self.pat;
         let mut sig = true;
@@ -266,7 +329,7 @@ impl<'a> MatchState<'a> {
     }
 
     /// Whether the subject byte at `s` matches the single-character class `p..ep`.
-    #[inline]
+    #[inline(always)]
     fn single_match(&self, s: usize, p: usize, ep: usize) -> bool {
         let Some(&c) = self.src.get(s) else {
             return false;
@@ -316,22 +379,13 @@ impl<'a> MatchState<'a> {
                     }
                     None => return Ok(None),
                 },
-                L_ESC if self.p(p + 1) == b'f' => {
-                    p += 2;
-                    if self.p(p) != b'[' {
-                        return Err(PatternError::MissingFrontierSet);
-                    }
-                    let ep = self.class_end(p)?;
-                    let prev = if s == 0 { 0 } else { self.s(s - 1) };
-                    let cur = self.s(s);
-                    if !self.match_bracket_class(prev, p, ep - 1)
-                        && self.match_bracket_class(cur, p, ep - 1)
-                    {
+                L_ESC if self.p(p + 1) == b'f' => match self.frontier(s, p + 2)? {
+                    Some(ep) => {
                         p = ep;
                         continue;
                     }
-                    return Ok(None);
-                }
+                    None => return Ok(None),
+                },
                 L_ESC if self.p(p + 1).is_ascii_digit() => {
                     match self.match_capture(s, self.p(p + 1))? {
                         Some(e) => {
@@ -375,6 +429,23 @@ impl<'a> MatchState<'a> {
         }
     }
 
+    /// `%f[set]` at `p` (just after `%f`): the end of the set in the pattern if the frontier
+    /// holds at `s` (previous byte not in the set, current byte in it; NUL beyond either end).
+    #[inline(never)]
+    fn frontier(&self, s: usize, p: usize) -> Result<Option<usize>, PatternError> {
+        if self.p(p) != b'[' {
+            return Err(PatternError::MissingFrontierSet);
+        }
+        let ep = self.class_end(p)?;
+        let prev = if s == 0 { 0 } else { self.s(s - 1) };
+        let cur = self.s(s);
+        if !self.match_bracket_class(prev, p, ep - 1) && self.match_bracket_class(cur, p, ep - 1) {
+            Ok(Some(ep))
+        } else {
+            Ok(None)
+        }
+    }
+
     /// Greedy repetition: consume as many as possible, then back off one at a time.
     fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> Step {
         let mut i = 0usize;
@@ -406,6 +477,7 @@ impl<'a> MatchState<'a> {
         }
     }
 
+    #[inline(never)]
     fn start_capture(&mut self, s: usize, p: usize, what: isize) -> Step {
         let level = self.level;
         if level >= MAXCAPTURES {
@@ -420,6 +492,7 @@ impl<'a> MatchState<'a> {
         Ok(r)
     }
 
+    #[inline(never)]
     fn end_capture(&mut self, s: usize, p: usize) -> Step {
         let l = self.capture_to_close()?;
         self.capture[l].len = (s - self.capture[l].init) as isize;
@@ -438,6 +511,7 @@ impl<'a> MatchState<'a> {
     }
 
     /// `%bxy`: a balanced run starting with `x` and ending with the matching `y`.
+    #[inline(never)]
     fn match_balance(&self, s: usize, p: usize) -> Step {
         if p + 1 >= self.pat.len() {
             return Err(PatternError::MissingBalanceArgs);
@@ -461,6 +535,7 @@ impl<'a> MatchState<'a> {
     }
 
     /// Back-reference `%1`..`%9` (`l` is the digit character).
+    #[inline(never)]
     fn match_capture(&self, s: usize, l: u8) -> Step {
         let idx = l as i32 - b'1' as i32;
         if idx < 0 || idx as usize >= self.level || self.capture[idx as usize].len == CAP_UNFINISHED
@@ -601,6 +676,12 @@ fn search<R>(
     let mut ms = MatchState::new(s, p);
     let mut s1 = init;
     loop {
+        if !anchor {
+            s1 = ms.next_candidate(s1);
+            if s1 > s.len() {
+                return Ok(None);
+            }
+        }
         if let Some(e) = ms.match_at(s1)? {
             return on_match(&ms, s1, e).map(Some);
         }
@@ -675,7 +756,11 @@ impl GmatchState {
     ) -> Result<Option<R>, PatternError> {
         let mut ms = MatchState::new(s, p);
         let mut src = self.src;
-        while src <= s.len() {
+        loop {
+            src = ms.next_candidate(src);
+            if src > s.len() {
+                break;
+            }
             if let Some(e) = ms.match_at(src)?
                 && Some(e) != self.lastmatch
             {
@@ -785,6 +870,10 @@ pub fn gsub<'s, R: Replacer>(
     // Start of the pending run of unmatched bytes not yet copied to `out`.
     let mut copied = 0usize;
     while n < max_n {
+        if !anchor {
+            // Unmatched bytes are copied lazily (from `copied`), so skipping is free.
+            src = ms.next_candidate(src).min(s.len());
+        }
         match ms.match_at(src)? {
             Some(e) if Some(e) != lastmatch => {
                 n += 1;

@@ -102,7 +102,7 @@ impl PackError {
     fn plain(kind: PackErrorKind) -> Self {
         PackError { arg: None, kind }
     }
-    fn arg(arg: usize, kind: PackErrorKind) -> Self {
+    fn at_arg(arg: usize, kind: PackErrorKind) -> Self {
         PackError {
             arg: Some(arg),
             kind,
@@ -344,12 +344,12 @@ impl<'f> FormatReader<'f> {
         let mut align = size;
         if opt == KOption::PaddAlign {
             if self.at_end() {
-                return Err(PackError::arg(1, PackErrorKind::InvalidNextX));
+                return Err(PackError::at_arg(1, PackErrorKind::InvalidNextX));
             }
             let (next, nsize) = self.getoption()?;
             align = nsize;
             if next == KOption::Char || align == 0 {
-                return Err(PackError::arg(1, PackErrorKind::InvalidNextX));
+                return Err(PackError::at_arg(1, PackErrorKind::InvalidNextX));
             }
         }
         let ntoalign = if align <= 1 || opt == KOption::Char {
@@ -357,7 +357,7 @@ impl<'f> FormatReader<'f> {
         } else {
             let align = align.min(self.maxalign);
             if !align.is_power_of_two() {
-                return Err(PackError::arg(1, PackErrorKind::AlignNotPowerOf2));
+                return Err(PackError::at_arg(1, PackErrorKind::AlignNotPowerOf2));
             }
             (align - (total & (align - 1))) & (align - 1)
         };
@@ -434,7 +434,9 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
                 if size < SZINT {
                     let lim = 1i64 << (size * 8 - 1);
                     if !(-lim <= n && n < lim) {
-                        return Err(src.raise(PackError::arg(arg, PackErrorKind::IntegerOverflow)));
+                        return Err(
+                            src.raise(PackError::at_arg(arg, PackErrorKind::IntegerOverflow))
+                        );
                     }
                 }
                 packint(&mut out, n as u64, r.little, size, n < 0);
@@ -442,7 +444,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::Uint => {
                 let n = src.integer(arg)?;
                 if size < SZINT && (n as u64) >= (1u64 << (size * 8)) {
-                    return Err(src.raise(PackError::arg(arg, PackErrorKind::UnsignedOverflow)));
+                    return Err(src.raise(PackError::at_arg(arg, PackErrorKind::UnsignedOverflow)));
                 }
                 packint(&mut out, n as u64, r.little, size, false);
             }
@@ -457,7 +459,9 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::Char => {
                 let s = src.string(arg)?;
                 if s.len() > size {
-                    return Err(src.raise(PackError::arg(arg, PackErrorKind::StringLongerThanSize)));
+                    return Err(
+                        src.raise(PackError::at_arg(arg, PackErrorKind::StringLongerThanSize))
+                    );
                 }
                 out.extend_from_slice(&s);
                 out.resize(out.len() + (size - s.len()), PADBYTE);
@@ -465,7 +469,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::String => {
                 let s = src.string(arg)?;
                 if size < 8 && (s.len() as u64) >= (1u64 << (size * 8)) {
-                    return Err(src.raise(PackError::arg(arg, PackErrorKind::LengthDoesNotFit)));
+                    return Err(src.raise(PackError::at_arg(arg, PackErrorKind::LengthDoesNotFit)));
                 }
                 packint(&mut out, s.len() as u64, r.little, size, false);
                 out.extend_from_slice(&s);
@@ -474,7 +478,9 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::Zstr => {
                 let s = src.string(arg)?;
                 if s.contains(&0) {
-                    return Err(src.raise(PackError::arg(arg, PackErrorKind::StringContainsZeros)));
+                    return Err(
+                        src.raise(PackError::at_arg(arg, PackErrorKind::StringContainsZeros))
+                    );
                 }
                 out.extend_from_slice(&s);
                 out.push(0);
@@ -498,11 +504,11 @@ pub fn packsize(fmt: &[u8]) -> Result<usize, PackError> {
     while !r.at_end() {
         let (opt, size, ntoalign) = r.getdetails(total)?;
         if matches!(opt, KOption::String | KOption::Zstr) {
-            return Err(PackError::arg(1, PackErrorKind::VariableLength));
+            return Err(PackError::at_arg(1, PackErrorKind::VariableLength));
         }
         let size = size + ntoalign;
         if size > MAXSIZE || total > MAXSIZE - size {
-            return Err(PackError::arg(1, PackErrorKind::ResultTooLarge));
+            return Err(PackError::at_arg(1, PackErrorKind::ResultTooLarge));
         }
         total += size;
     }
@@ -519,11 +525,11 @@ pub fn unpack<'d>(
     let ld = data.len();
     let mut pos = super::lpattern::start_offset(init, ld);
     if pos > ld {
-        return Err(PackError::arg(3, PackErrorKind::InitOutOfString));
+        return Err(PackError::at_arg(3, PackErrorKind::InitOutOfString));
     }
     let mut r = FormatReader::new(fmt);
     let mut out = Vec::new();
-    let too_short = || PackError::arg(2, PackErrorKind::DataTooShort);
+    let too_short = || PackError::at_arg(2, PackErrorKind::DataTooShort);
     while !r.at_end() {
         let (opt, size, ntoalign) = r.getdetails(pos)?;
         if ntoalign.saturating_add(size) > ld - pos {
@@ -565,7 +571,7 @@ pub fn unpack<'d>(
             KOption::Zstr => {
                 let len = data[pos..].iter().position(|&c| c == 0).unwrap_or(ld - pos);
                 if pos + len >= ld {
-                    return Err(PackError::arg(2, PackErrorKind::UnfinishedZ));
+                    return Err(PackError::at_arg(2, PackErrorKind::UnfinishedZ));
                 }
                 out.push(Unpacked::Str(&data[pos..pos + len]));
                 pos += len + 1;

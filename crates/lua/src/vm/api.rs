@@ -42,6 +42,11 @@
 //! restores the VM's frame state); [`Vm::call`] propagates errors with the frames still in place, which
 //! is what lets `xpcall` handlers and tracebacks see the erroring frames.
 
+#![allow(
+    clippy::needless_borrow,
+    reason = "explicit `&(*ptr).field` borrows are required by rustc's dangerous_implicit_autorefs lint"
+)]
+
 use super::Vm;
 use super::error::{LuaError, LuaResult};
 use super::table::LuaTable;
@@ -290,7 +295,7 @@ impl Vm {
         // SAFETY: live table.
         match unsafe { (*p).next(k) } {
             Ok(r) => Ok(r),
-            Err(()) => Err(self.error("invalid key to 'next'")),
+            Err(_) => Err(self.error("invalid key to 'next'")),
         }
     }
     /// `t[k]` honouring `__index` (may run Lua code).

@@ -13,7 +13,7 @@ const TWO63: f64 = 9223372036854775808.0;
 /// A float with an exact integer value in `i64` range, as that integer (`luaV_flttointns` F2Ieq).
 #[inline(always)]
 pub fn float_to_int_exact(f: f64) -> Option<i64> {
-    if f >= -TWO63 && f < TWO63 {
+    if (-TWO63..TWO63).contains(&f) {
         let i = f as i64;
         if i as f64 == f {
             return Some(i);
@@ -26,7 +26,7 @@ pub fn float_to_int_exact(f: f64) -> Option<i64> {
 #[inline]
 pub fn float_floor_to_int(f: f64) -> Option<i64> {
     let g = f.floor();
-    if g >= -TWO63 && g < TWO63 {
+    if (-TWO63..TWO63).contains(&g) {
         Some(g as i64)
     } else {
         None
@@ -37,7 +37,7 @@ pub fn float_floor_to_int(f: f64) -> Option<i64> {
 #[inline]
 pub fn float_ceil_to_int(f: f64) -> Option<i64> {
     let g = f.ceil();
-    if g >= -TWO63 && g < TWO63 {
+    if (-TWO63..TWO63).contains(&g) {
         Some(g as i64)
     } else {
         None

@@ -112,21 +112,22 @@ impl Vm {
             let th = self.th();
             let ci_idx = th.ci.len() - 1;
             let ci = th.ci[ci_idx];
-            if ci.kind == FrameKind::Lua {
-                if let Some(p) = self.frame_proto(ci_idx) {
-                    if let Some((kind, name)) = ci
-                        .savedpc
+            let named = if ci.kind == FrameKind::Lua {
+                self.frame_proto(ci_idx).and_then(|p| {
+                    ci.savedpc
                         .checked_sub(1)
                         .and_then(|pc| super::debug::func_name_from_code(p, pc))
-                    {
-                        let mut msg = format!("attempt to call a {} value", self.obj_typename(f))
-                            .into_bytes();
-                        msg.extend_from_slice(format!(" ({} '", kind).as_bytes());
-                        msg.extend_from_slice(&name);
-                        msg.extend_from_slice(b"')");
-                        return Err(self.runtime_error_bytes(&msg));
-                    }
-                }
+                })
+            } else {
+                None
+            };
+            if let Some((kind, name)) = named {
+                let mut msg =
+                    format!("attempt to call a {} value", self.obj_typename(f)).into_bytes();
+                msg.extend_from_slice(format!(" ({} '", kind).as_bytes());
+                msg.extend_from_slice(&name);
+                msg.extend_from_slice(b"')");
+                return Err(self.runtime_error_bytes(&msg));
             }
             let c = if ci.kind == FrameKind::Lua && func >= ci.base {
                 Culprit::reg((func - ci.base) as u32)
@@ -149,8 +150,8 @@ impl Vm {
         Ok(())
     }
 
-    #[inline]
-    fn push_lua_frame(&mut self, func: usize, f: Value, nresults: i32) -> LuaResult<()> {
+    #[inline(always)]
+    pub(crate) fn push_lua_frame(&mut self, func: usize, f: Value, nresults: i32) -> LuaResult<()> {
         // SAFETY: f is a live Lua closure with a live proto.
         let p = unsafe { &*(*(f.payload as *mut super::function::LuaClosure)).proto };
         let th = self.th_mut();
@@ -203,7 +204,7 @@ impl Vm {
     }
 
     /// Run a native function in a new frame and move its results to `func`.
-    #[inline]
+    #[inline(never)]
     fn call_native(&mut self, func: usize, f: Value, nresults: i32) -> LuaResult<()> {
         let th = self.th_mut();
         let top = th.top;
@@ -440,7 +441,16 @@ impl Vm {
         self.pinned.pop();
         self.th_mut().ci.truncate(saved_ci);
         self.n_ccalls = saved_ccalls;
-        self.th_mut().top = func;
+        // The unwound frames' registers are dead: clear them so stale references in slots that the
+        // caller's frame still covers do not keep garbage alive (e.g. after "not enough memory").
+        {
+            let th = self.th_mut();
+            let end = hi.max(th.top).min(th.stack_slots);
+            for i in func..end {
+                th.set(i, Value::NIL);
+            }
+            th.top = func;
+        }
         e.value = errv;
         self.last_error = errv;
         Err(e)

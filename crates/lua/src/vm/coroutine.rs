@@ -42,10 +42,11 @@ pub(crate) struct CoState {
 
 impl Drop for CoState {
     fn drop(&mut self) {
-        if let Some(c) = self.coro.as_mut() {
-            if c.started() && !c.done() {
-                c.force_unwind();
-            }
+        if let Some(c) = self.coro.as_mut()
+            && c.started()
+            && !c.done()
+        {
+            c.force_unwind();
         }
     }
 }

@@ -259,7 +259,7 @@ pub fn func_name_from_code(p: &Proto, pc: usize) -> Option<(&'static str, Vec<u8
         OpCode::CLOSE | OpCode::RETURN => TagMethod::Close,
         _ => return None,
     };
-    Some(("metamethod", tm.event_name()[2..].as_bytes().to_vec()))
+    Some(("metamethod", tm.event_name().as_bytes()[2..].to_vec()))
 }
 
 impl Vm {
@@ -338,16 +338,16 @@ impl Vm {
                 let mt = unsafe { &*mt };
                 let mut fk = Value::NIL;
                 while let Ok(Some((fname, fv))) = mt.next(fk) {
-                    if fv.raw_eq(f) {
-                        if let Some(fnm) = fname.as_str_bytes() {
-                            if mn == b"_G" {
-                                return Some(fnm.to_vec());
-                            }
-                            let mut out = mn.to_vec();
-                            out.push(b'.');
-                            out.extend_from_slice(fnm);
-                            return Some(out);
+                    if fv.raw_eq(f)
+                        && let Some(fnm) = fname.as_str_bytes()
+                    {
+                        if mn == b"_G" {
+                            return Some(fnm.to_vec());
                         }
+                        let mut out = mn.to_vec();
+                        out.push(b'.');
+                        out.extend_from_slice(fnm);
+                        return Some(out);
                     }
                     fk = fname;
                 }

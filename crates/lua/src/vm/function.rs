@@ -31,6 +31,8 @@ pub struct Proto {
     pub backedge_count: Cell<u32>,
     /// One type-feedback byte per instruction (indexed by pc); bits are `FEEDBACK_*`.
     pub feedback: Box<[Cell<u8>]>,
+    /// Baseline JIT state: compiled entry (if any) and compile status (`crate::jit`).
+    pub jit: crate::jit::ProtoJit,
 }
 
 /// Feedback bit: an operand was an integer.

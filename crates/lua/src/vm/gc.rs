@@ -642,15 +642,6 @@ impl Vm {
         self.heap.finobj.push(obj);
     }
 
-    /// Safepoint check: collect if due; enforce the memory limit ("not enough memory").
-    #[inline]
-    pub(crate) fn gc_check(&mut self) -> super::LuaResult<()> {
-        if self.heap.due() {
-            self.gc_slow()?;
-        }
-        Ok(())
-    }
-
     #[cold]
     pub(crate) fn gc_slow(&mut self) -> super::LuaResult<()> {
         if self.heap.running && !self.heap.in_gc {
@@ -660,15 +651,11 @@ impl Vm {
             self.heap.threshold = self.heap.allocated.saturating_mul(2).max(MIN_THRESHOLD);
         }
         if let Some(limit) = self.heap.memory_limit {
-            if self.heap.allocated > limit {
-                if !self.heap.in_gc {
-                    self.full_gc();
-                }
-                if self.heap.allocated > limit {
-                    return Err(self.memory_error());
-                }
-            }
+            // Collect again as soon as the limit is approached (also after an error below).
             self.heap.threshold = self.heap.threshold.min(limit);
+            if self.heap.allocated > limit {
+                return Err(self.memory_error());
+            }
         }
         Ok(())
     }

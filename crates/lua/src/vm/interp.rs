@@ -43,7 +43,7 @@ impl Vm {
     /// Run Lua code from the current top frame until the `CIST_FRESH` frame returns.
     pub(crate) fn execute(&mut self) -> LuaResult<()> {
         let th: *mut LuaThread = self.th;
-        // SAFETY (whole function): `th` is the running thread, live for the whole execution; frames,
+        // SAFETY: (whole function) `th` is the running thread, live for the whole execution; frames,
         // closures and protos referenced from the stack are live (the stack is a GC root); register
         // indices are in bounds (module doc).
         unsafe {
@@ -70,6 +70,12 @@ impl Vm {
                     } else {
                         self.hook_oldpc = pc - 1;
                     }
+                }
+                // Baseline JIT hook (crate::jit): frame start or resume after a call returned;
+                // compiled code (if any) runs from `pc` and tells where to continue. Not while
+                // debug hooks are active (compiled code does not call them).
+                if !hooked {
+                    pc = self.jit_frame_entry(proto, upvals, base, pc);
                 }
 
                 macro_rules! reg {
@@ -123,6 +129,11 @@ impl Vm {
                         if self.interrupt.load(Ordering::Relaxed) {
                             savepc!();
                             return Err(self.interrupted());
+                        }
+                        // Baseline JIT hook (crate::jit): OSR entry at the loop header `pc`;
+                        // compiled code runs the frame until an instruction it leaves to us.
+                        if !hooked {
+                            pc = self.jit_backedge(proto, upvals, base, pc);
                         }
                     }};
                 }
@@ -777,6 +788,12 @@ impl Vm {
                                 (*th).top = func + b;
                             }
                             savepc!();
+                            let fv = (*th).get(func);
+                            if fv.tag == TAG_LCL {
+                                // Lua→Lua call: push the frame and continue in the callee.
+                                self.push_lua_frame(func, fv, nresults)?;
+                                continue 'newframe;
+                            }
                             match self.precall(func, nresults) {
                                 Ok(true) => continue 'newframe,
                                 Ok(false) => {
@@ -808,9 +825,7 @@ impl Vm {
                                 if f.tag == TAG_LCL || f.tag == TAG_NATIVE {
                                     break;
                                 }
-                                if let Err(e) = self.insert_call_tm(func, f) {
-                                    return Err(e);
-                                }
+                                self.insert_call_tm(func, f)?;
                             }
                             let cur = *(&(*th).ci).get_unchecked(ci_idx);
                             let delta = if i.c() != 0 {
@@ -821,9 +836,7 @@ impl Vm {
                             let f = (*th).get(func);
                             if f.tag == TAG_NATIVE {
                                 // Run it, then return its results from this frame.
-                                if let Err(e) = self.precall(func, -1) {
-                                    return Err(e);
-                                }
+                                self.precall(func, -1)?;
                                 let n = (*th).top - func;
                                 if delta != 0 {
                                     (&mut (*th).ci).get_unchecked_mut(ci_idx).func -= delta;
@@ -1141,7 +1154,7 @@ impl Vm {
                     return Err(self.runtime_error("'for' step is zero"));
                 }
                 *ra.add(3) = init;
-                let lim = match self.for_limit(limit, iv, st)? {
+                let lim = match self.for_limit(limit, st)? {
                     Some(l) => l,
                     None => return Ok(true),
                 };
@@ -1183,7 +1196,7 @@ impl Vm {
     }
 
     /// `forlimit`: the integer limit of an integer loop, or None when the loop must not run.
-    fn for_limit(&mut self, limit: Value, init: i64, step: i64) -> LuaResult<Option<i64>> {
+    fn for_limit(&mut self, limit: Value, step: i64) -> LuaResult<Option<i64>> {
         if limit.tag == TAG_INT {
             return Ok(Some(limit.ival()));
         }
@@ -1201,31 +1214,15 @@ impl Vm {
         } else {
             arith::float_floor_to_int(fl)
         };
-        Ok(Some(match l {
-            Some(l) => l,
-            None => {
-                if fl > 0.0 {
-                    if step < 0 {
-                        return Ok(None);
-                    }
-                    i64::MAX
-                } else {
-                    if step > 0 {
-                        return Ok(None);
-                    }
-                    i64::MIN
-                }
-            }
-        }))
-        .map(|l| {
-            let _ = init;
-            l
+        Ok(match l {
+            Some(l) => Some(l),
+            // Out of the integer range: clip, or skip the loop when it cannot run at all.
+            None if fl > 0.0 => (step >= 0).then_some(i64::MAX),
+            None => (step <= 0).then_some(i64::MIN),
         })
     }
 
     fn for_error(&mut self, v: Value, what: &str) -> super::LuaError {
-        let msg = format!("'for' {} must be a number", what);
-        let _ = msg;
         let m = format!(
             "bad 'for' {} (number expected, got {})",
             what,
@@ -1253,21 +1250,18 @@ unsafe fn get_str_key(t: *mut LuaTable, key: Value) -> Value {
     }
 }
 
-/// Fast store: succeeds when the key already has a non-nil value (no `__newindex` involved), or when
-/// the table has no metatable and the key is a valid new key of an existing free slot... (only the
-/// first case; new keys go through `set_slow`).
+/// Fast store: succeeds only when the key (a short string or an integer) already has a non-nil
+/// value, so no `__newindex` can be involved; new keys go through `set_slow`.
 #[inline(always)]
 unsafe fn fast_set(t: *mut LuaTable, key: Value, v: Value) -> bool {
     // SAFETY: caller passes a live table.
     unsafe {
-        let slot = if key.tag == TAG_STR && (*(key.payload as *mut super::string::LuaString)).short
-        {
-            (*t).slot(key)
-        } else if key.tag == TAG_INT {
-            (*t).slot(key)
-        } else {
+        let short_str =
+            key.tag == TAG_STR && (*(key.payload as *mut super::string::LuaString)).short;
+        if !short_str && key.tag != TAG_INT {
             return false;
-        };
+        }
+        let slot = (*t).slot(key);
         match slot {
             Some(s) if !(*s).is_nil() => {
                 *s = v;

@@ -82,7 +82,7 @@ pub(crate) fn validate(p: &FuncProto) -> Result<(), Vec<u8>> {
                 d >= 0 && (d as usize) < n
             }
             OpCode::FORLOOP | OpCode::TFORLOOP => pc + 1 >= ins.bx() as usize && a + 3 < ms + 4,
-            OpCode::FORPREP | OpCode::TFORPREP => pc + 1 + ins.bx() as usize + 1 <= n + 1,
+            OpCode::FORPREP | OpCode::TFORPREP => pc + 1 + ins.bx() as usize <= n,
             _ => true,
         };
         if !ok {
@@ -128,6 +128,7 @@ impl Vm {
             call_count: Cell::new(0),
             backedge_count: Cell::new(0),
             feedback: (0..n).map(|_| Cell::new(0)).collect(),
+            jit: Default::default(),
         })
     }
 

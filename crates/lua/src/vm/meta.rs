@@ -346,10 +346,12 @@ impl Vm {
                 | TagMethod::Shr
                 | TagMethod::BNot
         );
-        if a.is_number() && b.is_number() && (!is_bit || (a.is_int() && b.is_int())) {
-            if let Some(r) = self.arith_raw(op, a, b)? {
-                return Ok(r);
-            }
+        if a.is_number()
+            && b.is_number()
+            && (!is_bit || (a.is_int() && b.is_int()))
+            && let Some(r) = self.arith_raw(op, a, b)?
+        {
+            return Ok(r);
         }
         self.arith_slow(op, a, b, Culprit::NONE, Culprit::NONE)
     }
@@ -361,10 +363,10 @@ impl Vm {
             return self.call_tm1(tm, a, a);
         }
         if op == TagMethod::Unm {
-            if let Some(x) = arith::to_number(a) {
-                if let Some(r) = self.arith_raw(op, x, x)? {
-                    return Ok(r);
-                }
+            if let Some(x) = arith::to_number(a)
+                && let Some(r) = self.arith_raw(op, x, x)?
+            {
+                return Ok(r);
             }
             if a.is_string() && !self.string_mt.is_null() {
                 return Err(self.runtime_error("attempt to unm a 'string' with a 'string'"));
@@ -529,7 +531,13 @@ impl Vm {
                     arith::write_number(&mut buf, v);
                 }
             }
-            if let Some(limit) = self.heap.memory_limit {
+            if let Some(limit) = self.heap.memory_limit
+                && self.heap.allocated + buf.len() > limit
+            {
+                // Try a collection before giving up (operands are on the stack, rooted).
+                if !self.heap.in_gc {
+                    self.full_gc();
+                }
                 if self.heap.allocated + buf.len() > limit {
                     self.scratch = buf;
                     return Err(self.memory_error());

@@ -82,6 +82,8 @@ pub struct Vm {
     /// Lowest native stack address Rust-level recursion may reach before raising "C stack overflow"
     /// (the running OS thread's stack bottom plus a safety margin); 0 = not yet known.
     pub(crate) native_stack_limit: usize,
+    /// Baseline JIT: mode, thresholds, runtime, counters (`crate::jit`).
+    pub(crate) jit: crate::jit::JitState,
 }
 
 /// Native stack kept free below the guard for error handling and natives (bytes).
@@ -186,6 +188,7 @@ impl Vm {
             )),
             scratch: Vec::new(),
             native_stack_limit: 0,
+            jit: Default::default(),
             hook: Value::NIL,
             hook_mask: 0,
             hook_count: 0,
@@ -331,8 +334,9 @@ impl Vm {
     #[inline]
     pub(crate) fn metatable_of(&self, v: Value) -> *mut LuaTable {
         match v.tag {
-            // SAFETY: live objects.
+            // SAFETY: a TAG_TABLE value points at a live table.
             TAG_TABLE => unsafe { (*(v.payload as *mut LuaTable)).metatable },
+            // SAFETY: a TAG_USERDATA value points at a live userdata.
             TAG_USERDATA => unsafe { (*(v.payload as *mut UserData)).metatable },
             TAG_STR => self.string_mt,
             t => self.type_mts[t as usize & 15],

@@ -163,11 +163,6 @@ impl StringTable {
             self.resize(self.buckets.len() / 2);
         }
     }
-
-    /// Number of interned strings.
-    pub(crate) fn len(&self) -> usize {
-        self.count
-    }
 }
 
 /// Allocate a string object (not linked into any list; the heap does that).

@@ -62,6 +62,10 @@ pub struct LuaTable {
     pub metatable: *mut LuaTable,
 }
 
+/// `next` was given a key that is not in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidKey;
+
 /// Why a key cannot be used for a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyError {
@@ -503,7 +507,7 @@ impl LuaTable {
         let mut ause = 0;
         let mut i = 1usize; // traverses all array keys
         let mut ttlg = 1usize; // 2^lg
-        for lg in 0..=MAX_ABITS {
+        for num in nums.iter_mut() {
             let mut lc = 0;
             let mut lim = ttlg;
             if lim > arr.len() {
@@ -518,7 +522,7 @@ impl LuaTable {
                 }
                 i += 1;
             }
-            nums[lg] += lc;
+            *num += lc;
             ause += lc;
             ttlg *= 2;
         }
@@ -613,8 +617,8 @@ impl LuaTable {
     }
 
     /// Traversal (`next`): the entry after `k` (`k` nil = first), in array order then node order.
-    /// `Err(())` when `k` is not a key of the table ("invalid key to 'next'").
-    pub fn next(&self, k: Value) -> Result<Option<(Value, Value)>, ()> {
+    /// `Err(InvalidKey)` when `k` is not a key of the table ("invalid key to 'next'").
+    pub fn next(&self, k: Value) -> Result<Option<(Value, Value)>, InvalidKey> {
         let k = normalize_key(k);
         let asize = self.asize as usize;
         let mut i: usize = match k.tag {
@@ -622,7 +626,7 @@ impl LuaTable {
             TAG_INT if (k.payload.wrapping_sub(1)) < asize as u64 => k.payload as usize,
             _ => match self.find_node_ex(k, true) {
                 Some(n) => asize + n + 1,
-                None => return Err(()),
+                None => return Err(InvalidKey),
             },
         };
         let arr = self.array_slice();

@@ -1,0 +1,880 @@
+//! Tier-1 translator: one Lua proto → one Cranelift function (see [`super`] for the execution
+//! model and [`super::CompiledFn`] for the signature).
+//!
+//! Shape of the generated function:
+//!
+//! * an entry block that dispatches on the `pc` argument with a `br_table` to the block of
+//!   that instruction (entry at any instruction boundary: frame start, resume after a call,
+//!   loop header for OSR);
+//! * one block per bytecode instruction, translated in order, ending with a jump to the next
+//!   instruction's block, a branch, or a jump to the **exit block** with the pc at which the
+//!   interpreter must continue;
+//! * the exit block returns its parameter.
+//!
+//! Registers are read and written in their VM stack slots (`base + 16*r`; [`Value`] is
+//! `{ payload: u64, tag: u64 }`), so no value is ever cached across instructions and the frame
+//! is exact at every exit. Constants are embedded as immediates (the proto's constant table is
+//! immutable and keeps its strings alive as long as the proto, which outlives its code).
+//!
+//! Semantics follow `vm/interp.rs` instruction by instruction; the inline fast paths are
+//! integer (wrapping) and float `+ - *`, numeric comparisons, `EQI`/`LTI`-style immediates,
+//! `TEST`/`TESTSET`/`NOT`, jumps, numeric `for` (`FORLOOP` inline, `FORPREP` through a pure
+//! helper) and generic-`for` `TFORLOOP`. Other pure operations call the helpers of
+//! [`super::runtime_calls`]. An instruction that can raise, allocate or call out is an exit.
+
+use super::runtime_calls::{DONE, EXIT, TO_MMBIN};
+use crate::opcode::{Instruction, OpCode};
+use crate::vm::function::{Proto, UpVal};
+use crate::vm::value::Value as LuaValue;
+use crate::vm::value::{TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL, TAG_STR, TAG_TABLE, TAG_USERDATA};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::{F64, I8, I32, I64};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder,
+    JumpTableData, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
+    UserExternalName, UserFuncName, Value,
+};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+
+/// Helper indices (see [`super::runtime_calls::helper_address`]).
+const H_GET_STR: u32 = 0;
+const H_GET: u32 = 1;
+const H_SET: u32 = 2;
+const H_ARITH: u32 = 3;
+const H_EQ: u32 = 4;
+const H_EQK: u32 = 5;
+const H_LT: u32 = 6;
+const H_FORPREP: u32 = 7;
+const H_LEN: u32 = 8;
+const N_HELPERS: usize = 9;
+
+/// Namespace of helper names in `UserExternalName`.
+pub(crate) const HELPER_NAMESPACE: u32 = 1;
+
+/// Parameter types of each helper (all return `i32`).
+fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
+    match h {
+        H_GET_STR | H_GET | H_SET => &[I64, I64, I64],
+        H_ARITH => &[I32, I64, I64, I64],
+        H_EQ | H_EQK => &[I64, I64],
+        H_LT => &[I32, I64, I64],
+        H_FORPREP => &[I64],
+        _ => &[I64, I64],
+    }
+}
+
+/// Result of a translation.
+pub struct Translation {
+    /// The Cranelift function.
+    pub func: Function,
+    /// Bytecode instructions translated.
+    pub bytecodes: usize,
+    /// Instructions that exit to the interpreter (for `--jit-log`).
+    pub exits: usize,
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Operand of an arithmetic instruction: a register or a constant.
+#[derive(Clone, Copy)]
+enum Opnd {
+    Reg(u32),
+    K(LuaValue, usize),
+}
+
+struct Tx<'a> {
+    fb: FunctionBuilder<'a>,
+    base: Value,
+    upvals: Value,
+    intr: Value,
+    blocks: Vec<Block>,
+    exit: Block,
+    scratch: StackSlot,
+    helpers: [Option<FuncRef>; N_HELPERS],
+    k: &'a [LuaValue],
+    code: &'a [Instruction],
+    exits: usize,
+}
+
+/// Translate `proto` to CLIF. Errors are reasons to stay in the interpreter.
+pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, String> {
+    let code = proto.code();
+    if code.is_empty() {
+        return Err("empty proto".into());
+    }
+    let mut sig = Signature::new(isa.default_call_conv());
+    for _ in 0..4 {
+        sig.params.push(AbiParam::new(I64));
+    }
+    sig.returns.push(AbiParam::new(I64));
+    let mut func = Function::with_name_signature(UserFuncName::user(0, 0), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut fb = FunctionBuilder::new(&mut func, &mut fctx);
+    let entry = fb.create_block();
+    fb.append_block_params_for_function_params(entry);
+    let exit = fb.create_block();
+    fb.append_block_param(exit, I64);
+    let blocks: Vec<Block> = (0..code.len()).map(|_| fb.create_block()).collect();
+    let scratch =
+        fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
+    fb.switch_to_block(entry);
+    let params = fb.block_params(entry).to_vec();
+    let (base, pc, upvals, intr) = (params[0], params[1], params[2], params[3]);
+    // Dispatch on the entry pc.
+    let idx = fb.ins().ireduce(I32, pc);
+    let def = fb.func.dfg.block_call(exit, &[BlockArg::Value(pc)]);
+    let table: Vec<_> = blocks
+        .iter()
+        .map(|&b| fb.func.dfg.block_call(b, &[]))
+        .collect();
+    let jt = fb.create_jump_table(JumpTableData::new(def, &table));
+    // Entry pcs beyond u32 cannot occur (code length < 2^32); guard anyway via the default.
+    let big = fb
+        .ins()
+        .icmp_imm_u(IntCC::UnsignedGreaterThan, pc, u32::MAX as i64);
+    let dispatch = fb.create_block();
+    fb.ins()
+        .brif(big, exit, &[BlockArg::Value(pc)], dispatch, &[]);
+    fb.switch_to_block(dispatch);
+    fb.ins().br_table(idx, jt);
+
+    let mut tx = Tx {
+        fb,
+        base,
+        upvals,
+        intr,
+        blocks,
+        exit,
+        scratch,
+        helpers: [None; N_HELPERS],
+        k: &proto.k,
+        code,
+        exits: 0,
+    };
+    for (pc, &i) in code.iter().enumerate() {
+        tx.fb.switch_to_block(tx.blocks[pc]);
+        tx.instruction(pc, i);
+    }
+    tx.fb.switch_to_block(exit);
+    let r = tx.fb.block_params(exit)[0];
+    tx.fb.ins().return_(&[r]);
+    tx.fb.seal_all_blocks();
+    let exits = tx.exits;
+    tx.fb.finalize(isa.frontend_config());
+    Ok(Translation {
+        func,
+        bytecodes: code.len(),
+        exits,
+    })
+}
+
+impl Tx<'_> {
+    // ------------------------------------------------------------------ primitives
+
+    fn helper(&mut self, h: u32) -> FuncRef {
+        if let Some(f) = self.helpers[h as usize] {
+            return f;
+        }
+        let mut sig = Signature::new(self.fb.func.signature.call_conv);
+        for &t in helper_params(h) {
+            sig.params.push(AbiParam::new(t));
+        }
+        sig.returns.push(AbiParam::new(I32));
+        let sigref = self.fb.import_signature(sig);
+        let name = self
+            .fb
+            .func
+            .declare_imported_user_function(UserExternalName::new(HELPER_NAMESPACE, h));
+        let f = self.fb.import_function(ExtFuncData {
+            name: ExternalName::user(name),
+            signature: sigref,
+            colocated: false,
+            patchable: false,
+        });
+        self.helpers[h as usize] = Some(f);
+        f
+    }
+
+    fn call(&mut self, h: u32, args: &[Value]) -> Value {
+        let f = self.helper(h);
+        let inst = self.fb.ins().call(f, args);
+        self.fb.inst_results(inst)[0]
+    }
+
+    fn off(r: u32) -> i32 {
+        (r as i32) * 16
+    }
+    fn tag(&mut self, r: u32) -> Value {
+        self.fb
+            .ins()
+            .load(I64, flags(), self.base, Self::off(r) + 8)
+    }
+    fn payload(&mut self, r: u32) -> Value {
+        self.fb.ins().load(I64, flags(), self.base, Self::off(r))
+    }
+    fn fpayload(&mut self, r: u32) -> Value {
+        self.fb.ins().load(F64, flags(), self.base, Self::off(r))
+    }
+    fn store(&mut self, r: u32, payload: Value, tag: u64) {
+        let t = self.fb.ins().iconst(I64, tag as i64);
+        self.fb
+            .ins()
+            .store(flags(), payload, self.base, Self::off(r));
+        self.fb.ins().store(flags(), t, self.base, Self::off(r) + 8);
+    }
+    fn store_const(&mut self, r: u32, v: LuaValue) {
+        let p = self.fb.ins().iconst(I64, v.payload() as i64);
+        self.store(r, p, v.tag());
+    }
+    /// Copy the value at `ptr + off` into register `r`.
+    fn copy_in(&mut self, r: u32, ptr: Value, off: i32) {
+        let p = self.fb.ins().load(I64, flags(), ptr, off);
+        let t = self.fb.ins().load(I64, flags(), ptr, off + 8);
+        self.fb.ins().store(flags(), p, self.base, Self::off(r));
+        self.fb.ins().store(flags(), t, self.base, Self::off(r) + 8);
+    }
+    fn reg_ptr(&mut self, r: u32) -> Value {
+        self.fb.ins().iadd_imm_s(self.base, Self::off(r) as i64)
+    }
+    fn k_ptr(&mut self, i: usize) -> Value {
+        let addr = self.k.as_ptr() as usize + i * 16;
+        self.fb.ins().iconst(I64, addr as i64)
+    }
+    fn opnd_ptr(&mut self, o: Opnd) -> Value {
+        match o {
+            Opnd::Reg(r) => self.reg_ptr(r),
+            Opnd::K(_, i) => self.k_ptr(i),
+        }
+    }
+    fn opnd_tag(&mut self, o: Opnd) -> Value {
+        match o {
+            Opnd::Reg(r) => self.tag(r),
+            Opnd::K(v, _) => self.fb.ins().iconst(I64, v.tag() as i64),
+        }
+    }
+    fn opnd_payload(&mut self, o: Opnd) -> Value {
+        match o {
+            Opnd::Reg(r) => self.payload(r),
+            Opnd::K(v, _) => self.fb.ins().iconst(I64, v.payload() as i64),
+        }
+    }
+    fn opnd_f64(&mut self, o: Opnd) -> Value {
+        match o {
+            Opnd::Reg(r) => self.fpayload(r),
+            Opnd::K(v, _) => self.fb.ins().f64const(f64::from_bits(v.payload())),
+        }
+    }
+    /// Address of the scratch slot holding the integer `i`.
+    fn scratch_int(&mut self, i: i64) -> Value {
+        let p = self.fb.ins().iconst(I64, i);
+        let t = self.fb.ins().iconst(I64, TAG_INT as i64);
+        self.fb.ins().stack_store(I64, p, self.scratch, 0);
+        self.fb.ins().stack_store(I64, t, self.scratch, 8);
+        self.fb.ins().stack_addr(I64, self.scratch, 0)
+    }
+    /// Pointer to the value slot of upvalue `n` (`(*upvals[n]).v`).
+    fn upval_ptr(&mut self, n: u32) -> Value {
+        let u = self
+            .fb
+            .ins()
+            .load(I64, flags(), self.upvals, (n as i32) * 8);
+        let off = std::mem::offset_of!(UpVal, v) as i32;
+        self.fb.ins().load(I64, flags(), u, off)
+    }
+
+    fn goto(&mut self, pc: usize) {
+        if pc < self.blocks.len() {
+            let b = self.blocks[pc];
+            self.fb.ins().jump(b, &[]);
+        } else {
+            self.exit_at(pc);
+        }
+    }
+    fn exit_at(&mut self, pc: usize) {
+        let v = self.fb.ins().iconst(I64, pc as i64);
+        self.fb.ins().jump(self.exit, &[BlockArg::Value(v)]);
+    }
+    /// Jump to `target` from the instruction at `at`; a backward jump first polls the
+    /// interrupt flag and, when set, exits at `at` so the interpreter raises "interrupted!".
+    fn jump_to(&mut self, at: usize, target: usize) {
+        if target <= at {
+            let flag = self.fb.ins().uload8(I32, flags(), self.intr, 0);
+            let go = self.fb.create_block();
+            let stop = self.fb.create_block();
+            self.fb.ins().brif(flag, stop, &[], go, &[]);
+            self.fb.switch_to_block(stop);
+            self.exit_at(at);
+            self.fb.switch_to_block(go);
+        }
+        self.goto(target);
+    }
+    /// Branch on `c` (an integer, nonzero = true) to two continuations.
+    fn branch(&mut self, c: Value) -> (Block, Block) {
+        let t = self.fb.create_block();
+        let f = self.fb.create_block();
+        self.fb.ins().brif(c, t, &[], f, &[]);
+        (t, f)
+    }
+    /// `condjump` of interp.rs for the test at `pc`: if `cond != k` skip the next JMP, else
+    /// perform it.
+    fn condjump(&mut self, pc: usize, cond: Value, k: bool) {
+        let (t, f) = self.branch(cond);
+        let (jump_blk, skip_blk) = if k { (t, f) } else { (f, t) };
+        self.fb.switch_to_block(skip_blk);
+        self.goto(pc + 2);
+        self.fb.switch_to_block(jump_blk);
+        let target = self.jmp_target(pc + 1);
+        self.jump_to(pc + 1, target);
+    }
+    fn jmp_target(&self, jmp_pc: usize) -> usize {
+        let sj = self.code.get(jmp_pc).map(|i| i.sj_field()).unwrap_or(0);
+        (jmp_pc as isize + 1 + sj as isize) as usize
+    }
+    /// Dispatch on a helper's 0/1/EXIT result used as a condition for `condjump`.
+    fn condjump_helper(&mut self, pc: usize, r: Value, k: bool) {
+        let is_exit = self.fb.ins().icmp_imm_s(IntCC::Equal, r, EXIT as i64);
+        let (e, ok) = self.branch(is_exit);
+        self.fb.switch_to_block(e);
+        self.exit_at(pc);
+        self.fb.switch_to_block(ok);
+        self.condjump(pc, r, k);
+    }
+    /// After a table helper: DONE → next instruction, otherwise exit at `pc`.
+    fn done_or_exit(&mut self, pc: usize, r: Value) {
+        let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, r, DONE as i64);
+        let (t, f) = self.branch(ok);
+        self.fb.switch_to_block(t);
+        self.goto(pc + 1);
+        self.fb.switch_to_block(f);
+        self.exit_at(pc);
+    }
+    fn is_falsy(&mut self, tag: Value, payload: Value) -> Value {
+        let nil = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NIL as i64);
+        let b = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
+        let z = self.fb.ins().icmp_imm_s(IntCC::Equal, payload, 0);
+        let f = self.fb.ins().band(b, z);
+        self.fb.ins().bor(nil, f)
+    }
+
+    // ------------------------------------------------------------------ instructions
+
+    fn instruction(&mut self, pc: usize, i: Instruction) {
+        let a = i.a();
+        match i.op() {
+            OpCode::MOVE => {
+                let src = self.base;
+                self.copy_in(a, src, Self::off(i.b()));
+                self.goto(pc + 1);
+            }
+            OpCode::LOADI => {
+                self.store_const(a, LuaValue::int(i.sbx() as i64));
+                self.goto(pc + 1);
+            }
+            OpCode::LOADF => {
+                self.store_const(a, LuaValue::float(i.sbx() as f64));
+                self.goto(pc + 1);
+            }
+            OpCode::LOADK => {
+                let v = self.k[i.bx() as usize];
+                self.store_const(a, v);
+                self.goto(pc + 1);
+            }
+            OpCode::LOADKX => match self.code.get(pc + 1) {
+                Some(n) => {
+                    let v = self.k[n.ax_field() as usize];
+                    self.store_const(a, v);
+                    self.goto(pc + 2);
+                }
+                None => self.exit_here(pc),
+            },
+            OpCode::LOADFALSE => {
+                self.store_const(a, LuaValue::FALSE);
+                self.goto(pc + 1);
+            }
+            OpCode::LFALSESKIP => {
+                self.store_const(a, LuaValue::FALSE);
+                self.goto(pc + 2);
+            }
+            OpCode::LOADTRUE => {
+                self.store_const(a, LuaValue::TRUE);
+                self.goto(pc + 1);
+            }
+            OpCode::LOADNIL => {
+                for j in 0..=i.b() {
+                    self.store_const(a + j, LuaValue::NIL);
+                }
+                self.goto(pc + 1);
+            }
+            OpCode::GETUPVAL => {
+                let p = self.upval_ptr(i.b());
+                self.copy_in(a, p, 0);
+                self.goto(pc + 1);
+            }
+            OpCode::SETUPVAL => {
+                let p = self.upval_ptr(i.b());
+                let pl = self.payload(a);
+                let tg = self.tag(a);
+                self.fb.ins().store(flags(), pl, p, 0);
+                self.fb.ins().store(flags(), tg, p, 8);
+                self.goto(pc + 1);
+            }
+            OpCode::GETTABUP => {
+                let t = self.upval_ptr(i.b());
+                let key = self.k_ptr(i.c() as usize);
+                let dst = self.reg_ptr(a);
+                let r = self.call(H_GET_STR, &[t, key, dst]);
+                self.done_or_exit(pc, r);
+            }
+            OpCode::GETFIELD => {
+                let t = self.reg_ptr(i.b());
+                let key = self.k_ptr(i.c() as usize);
+                let dst = self.reg_ptr(a);
+                let r = self.call(H_GET_STR, &[t, key, dst]);
+                self.done_or_exit(pc, r);
+            }
+            OpCode::GETTABLE => {
+                let t = self.reg_ptr(i.b());
+                let key = self.reg_ptr(i.c());
+                let dst = self.reg_ptr(a);
+                let r = self.call(H_GET, &[t, key, dst]);
+                self.done_or_exit(pc, r);
+            }
+            OpCode::GETI => {
+                let t = self.reg_ptr(i.b());
+                let key = self.scratch_int(i.c() as i64);
+                let dst = self.reg_ptr(a);
+                let r = self.call(H_GET, &[t, key, dst]);
+                self.done_or_exit(pc, r);
+            }
+            OpCode::SETTABUP | OpCode::SETTABLE | OpCode::SETI | OpCode::SETFIELD => {
+                let t = if i.op() == OpCode::SETTABUP {
+                    self.upval_ptr(a)
+                } else {
+                    self.reg_ptr(a)
+                };
+                let key = match i.op() {
+                    OpCode::SETTABLE => self.reg_ptr(i.b()),
+                    OpCode::SETI => self.scratch_int(i.b() as i64),
+                    _ => self.k_ptr(i.b() as usize),
+                };
+                let v = if i.k() {
+                    self.k_ptr(i.c() as usize)
+                } else {
+                    self.reg_ptr(i.c())
+                };
+                let r = self.call(H_SET, &[t, key, v]);
+                self.done_or_exit(pc, r);
+            }
+            OpCode::SELF if i.k() => {
+                // R[A+1] := R[B]; R[A] := R[B][K[C]] (the key is a constant, so writing A+1
+                // first cannot clobber it; a redo in the interpreter writes the same A+1).
+                let src = self.base;
+                self.copy_in(a + 1, src, Self::off(i.b()));
+                let t = self.reg_ptr(a + 1);
+                let key = self.k_ptr(i.c() as usize);
+                let dst = self.reg_ptr(a);
+                let r = self.call(H_GET_STR, &[t, key, dst]);
+                self.done_or_exit(pc, r);
+            }
+            OpCode::ADD | OpCode::SUB | OpCode::MUL => {
+                self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::Reg(i.c()))
+            }
+            OpCode::ADDK | OpCode::SUBK | OpCode::MULK => {
+                let c = i.c() as usize;
+                self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::K(self.k[c], c))
+            }
+            OpCode::MOD
+            | OpCode::POW
+            | OpCode::DIV
+            | OpCode::IDIV
+            | OpCode::BAND
+            | OpCode::BOR
+            | OpCode::BXOR
+            | OpCode::SHL
+            | OpCode::SHR => {
+                let p1 = self.reg_ptr(i.b());
+                let p2 = self.reg_ptr(i.c());
+                self.arith_helper(pc, i, p1, p2);
+            }
+            OpCode::MODK
+            | OpCode::POWK
+            | OpCode::DIVK
+            | OpCode::IDIVK
+            | OpCode::BANDK
+            | OpCode::BORK
+            | OpCode::BXORK => {
+                let p1 = self.reg_ptr(i.b());
+                let p2 = self.k_ptr(i.c() as usize);
+                self.arith_helper(pc, i, p1, p2);
+            }
+            OpCode::SHRI | OpCode::SHLI => {
+                let p1 = self.reg_ptr(i.b());
+                let p2 = self.scratch_int(i.sc() as i64);
+                self.arith_helper(pc, i, p1, p2);
+            }
+            OpCode::ADDI => self.addi(pc, i),
+            OpCode::UNM => {
+                let t = self.tag(i.b());
+                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+                let (ib, nb) = self.branch(is_int);
+                self.fb.switch_to_block(ib);
+                let x = self.payload(i.b());
+                let r = self.fb.ins().ineg(x);
+                self.store(a, r, TAG_INT);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(nb);
+                let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
+                let (fb_, eb) = self.branch(is_f);
+                self.fb.switch_to_block(fb_);
+                let x = self.fpayload(i.b());
+                let r = self.fb.ins().fneg(x);
+                self.fb.ins().store(flags(), r, self.base, Self::off(a));
+                let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
+                self.fb
+                    .ins()
+                    .store(flags(), ft, self.base, Self::off(a) + 8);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(eb);
+                self.exit_here(pc);
+            }
+            OpCode::NOT => {
+                let t = self.tag(i.b());
+                let p = self.payload(i.b());
+                let f = self.is_falsy(t, p);
+                let r = self.fb.ins().uextend(I64, f);
+                self.store(a, r, TAG_BOOL);
+                self.goto(pc + 1);
+            }
+            OpCode::LEN => {
+                let v = self.reg_ptr(i.b());
+                let dst = self.reg_ptr(a);
+                let r = self.call(H_LEN, &[v, dst]);
+                self.done_or_exit(pc, r);
+            }
+            OpCode::JMP => {
+                let target = self.jmp_target(pc);
+                self.jump_to(pc, target);
+            }
+            OpCode::EQ => {
+                let (ta, tb) = (self.tag(a), self.tag(i.b()));
+                let same = self.fb.ins().icmp(IntCC::Equal, ta, tb);
+                let mut simple = same;
+                for t in [TAG_TABLE, TAG_USERDATA, TAG_FLOAT, TAG_STR] {
+                    let ne = self.fb.ins().icmp_imm_s(IntCC::NotEqual, ta, t as i64);
+                    simple = self.fb.ins().band(simple, ne);
+                }
+                let (fast, slow) = self.branch(simple);
+                self.fb.switch_to_block(fast);
+                let (pa, pb) = (self.payload(a), self.payload(i.b()));
+                let c = self.fb.ins().icmp(IntCC::Equal, pa, pb);
+                self.condjump(pc, c, i.k());
+                self.fb.switch_to_block(slow);
+                let (p1, p2) = (self.reg_ptr(a), self.reg_ptr(i.b()));
+                let r = self.call(H_EQ, &[p1, p2]);
+                self.condjump_helper(pc, r, i.k());
+            }
+            OpCode::LT | OpCode::LE => {
+                let (ta, tb) = (self.tag(a), self.tag(i.b()));
+                let ia = self.fb.ins().icmp_imm_s(IntCC::Equal, ta, TAG_INT as i64);
+                let ib = self.fb.ins().icmp_imm_s(IntCC::Equal, tb, TAG_INT as i64);
+                let both = self.fb.ins().band(ia, ib);
+                let (fast, slow) = self.branch(both);
+                self.fb.switch_to_block(fast);
+                let (x, y) = (self.payload(a), self.payload(i.b()));
+                let cc = if i.op() == OpCode::LT {
+                    IntCC::SignedLessThan
+                } else {
+                    IntCC::SignedLessThanOrEqual
+                };
+                let c = self.fb.ins().icmp(cc, x, y);
+                self.condjump(pc, c, i.k());
+                self.fb.switch_to_block(slow);
+                let le = self.fb.ins().iconst(I32, (i.op() == OpCode::LE) as i64);
+                let (p1, p2) = (self.reg_ptr(a), self.reg_ptr(i.b()));
+                let r = self.call(H_LT, &[le, p1, p2]);
+                self.condjump_helper(pc, r, i.k());
+            }
+            OpCode::EQK => {
+                let p1 = self.reg_ptr(a);
+                let p2 = self.k_ptr(i.b() as usize);
+                let r = self.call(H_EQK, &[p1, p2]);
+                self.condjump(pc, r, i.k());
+            }
+            OpCode::EQI | OpCode::LTI | OpCode::LEI | OpCode::GTI | OpCode::GEI => {
+                self.cmp_imm(pc, i)
+            }
+            OpCode::TEST => {
+                let (t, p) = (self.tag(a), self.payload(a));
+                let f = self.is_falsy(t, p);
+                let truthy = self.fb.ins().bxor_imm_s(f, 1);
+                self.condjump(pc, truthy, i.k());
+            }
+            OpCode::TESTSET => {
+                let (t, p) = (self.tag(i.b()), self.payload(i.b()));
+                let f = self.is_falsy(t, p);
+                // if falsy(rb) == k then pc+2 else { R[A] := R[B]; jump }
+                let eq = self.fb.ins().icmp_imm_s(IntCC::Equal, f, i.k() as i64);
+                let (skip, take) = self.branch(eq);
+                self.fb.switch_to_block(skip);
+                self.goto(pc + 2);
+                self.fb.switch_to_block(take);
+                self.fb.ins().store(flags(), p, self.base, Self::off(a));
+                self.fb.ins().store(flags(), t, self.base, Self::off(a) + 8);
+                let target = self.jmp_target(pc + 1);
+                self.jump_to(pc + 1, target);
+            }
+            OpCode::FORLOOP => self.forloop(pc, i),
+            OpCode::FORPREP => {
+                let ra = self.reg_ptr(a);
+                let r = self.call(H_FORPREP, &[ra]);
+                let is_exit = self.fb.ins().icmp_imm_s(IntCC::Equal, r, EXIT as i64);
+                let (e, ok) = self.branch(is_exit);
+                self.fb.switch_to_block(e);
+                self.exit_at(pc);
+                self.fb.switch_to_block(ok);
+                let (skip, run) = self.branch(r);
+                self.fb.switch_to_block(skip);
+                self.goto(pc + i.bx() as usize + 2);
+                self.fb.switch_to_block(run);
+                self.goto(pc + 1);
+            }
+            OpCode::TFORPREP => {
+                // To-be-closed state values need the interpreter (new_tbc).
+                let (t, p) = (self.tag(a + 3), self.payload(a + 3));
+                let f = self.is_falsy(t, p);
+                let (nothing, tbc) = self.branch(f);
+                self.fb.switch_to_block(tbc);
+                self.exit_at(pc);
+                self.fb.switch_to_block(nothing);
+                self.goto(pc + 1 + i.bx() as usize);
+            }
+            OpCode::TFORLOOP => {
+                let t = self.tag(a + 4);
+                let nn = self.fb.ins().icmp_imm_s(IntCC::NotEqual, t, TAG_NIL as i64);
+                let (cont, done) = self.branch(nn);
+                self.fb.switch_to_block(done);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(cont);
+                let target = pc + 1 - i.bx() as usize;
+                // Poll first: the interpreter would redo this instruction on exit.
+                let flag = self.fb.ins().uload8(I32, flags(), self.intr, 0);
+                let (stop, go) = self.branch(flag);
+                self.fb.switch_to_block(stop);
+                self.exit_at(pc);
+                self.fb.switch_to_block(go);
+                let src = self.base;
+                self.copy_in(a + 2, src, Self::off(a + 4));
+                self.goto(target);
+            }
+            _ => self.exit_here(pc),
+        }
+    }
+
+    fn exit_here(&mut self, pc: usize) {
+        self.exits += 1;
+        self.exit_at(pc);
+    }
+
+    /// `ADD`/`SUB`/`MUL` and their `K` forms: int/int and float/float inline, mixed through
+    /// the helper; success skips the following `MMBIN`.
+    fn arith_inline(&mut self, pc: usize, i: Instruction, x: Opnd, y: Opnd) {
+        let a = i.a();
+        let (tx, ty) = (self.opnd_tag(x), self.opnd_tag(y));
+        let xi = self.fb.ins().icmp_imm_s(IntCC::Equal, tx, TAG_INT as i64);
+        let yi = self.fb.ins().icmp_imm_s(IntCC::Equal, ty, TAG_INT as i64);
+        let both_int = self.fb.ins().band(xi, yi);
+        let (ib, nb) = self.branch(both_int);
+        self.fb.switch_to_block(ib);
+        let (px, py) = (self.opnd_payload(x), self.opnd_payload(y));
+        let r = match i.op() {
+            OpCode::ADD | OpCode::ADDK => self.fb.ins().iadd(px, py),
+            OpCode::SUB | OpCode::SUBK => self.fb.ins().isub(px, py),
+            _ => self.fb.ins().imul(px, py),
+        };
+        self.store(a, r, TAG_INT);
+        self.goto(pc + 2);
+        self.fb.switch_to_block(nb);
+        let xf = self.fb.ins().icmp_imm_s(IntCC::Equal, tx, TAG_FLOAT as i64);
+        let yf = self.fb.ins().icmp_imm_s(IntCC::Equal, ty, TAG_FLOAT as i64);
+        let both_f = self.fb.ins().band(xf, yf);
+        let (fb_, slow) = self.branch(both_f);
+        self.fb.switch_to_block(fb_);
+        let (fx, fy) = (self.opnd_f64(x), self.opnd_f64(y));
+        let r = match i.op() {
+            OpCode::ADD | OpCode::ADDK => self.fb.ins().fadd(fx, fy),
+            OpCode::SUB | OpCode::SUBK => self.fb.ins().fsub(fx, fy),
+            _ => self.fb.ins().fmul(fx, fy),
+        };
+        self.fb.ins().store(flags(), r, self.base, Self::off(a));
+        let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
+        self.fb
+            .ins()
+            .store(flags(), ft, self.base, Self::off(a) + 8);
+        self.goto(pc + 2);
+        self.fb.switch_to_block(slow);
+        let (p1, p2) = (self.opnd_ptr(x), self.opnd_ptr(y));
+        self.arith_helper(pc, i, p1, p2);
+    }
+
+    /// Call `jit_arith`: DONE → skip the `MMBIN` (pc+2); TO_MMBIN → exit at pc+1; EXIT → pc.
+    fn arith_helper(&mut self, pc: usize, i: Instruction, p1: Value, p2: Value) {
+        let op = self.fb.ins().iconst(I32, i.op() as i64);
+        let dst = self.reg_ptr(i.a());
+        let r = self.call(H_ARITH, &[op, p1, p2, dst]);
+        let done = self.fb.ins().icmp_imm_s(IntCC::Equal, r, DONE as i64);
+        let (d, nd) = self.branch(done);
+        self.fb.switch_to_block(d);
+        self.goto(pc + 2);
+        self.fb.switch_to_block(nd);
+        let mm = self.fb.ins().icmp_imm_s(IntCC::Equal, r, TO_MMBIN as i64);
+        let (m, e) = self.branch(mm);
+        self.fb.switch_to_block(m);
+        self.exit_at(pc + 1);
+        self.fb.switch_to_block(e);
+        self.exit_at(pc);
+    }
+
+    fn addi(&mut self, pc: usize, i: Instruction) {
+        let (a, b) = (i.a(), i.b());
+        let imm = i.sc() as i64;
+        let t = self.tag(b);
+        let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+        let (ib, nb) = self.branch(is_int);
+        self.fb.switch_to_block(ib);
+        let x = self.payload(b);
+        let r = self.fb.ins().iadd_imm_s(x, imm);
+        self.store(a, r, TAG_INT);
+        self.goto(pc + 2);
+        self.fb.switch_to_block(nb);
+        let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
+        let (fb_, mb) = self.branch(is_f);
+        self.fb.switch_to_block(fb_);
+        let x = self.fpayload(b);
+        let y = self.fb.ins().f64const(imm as f64);
+        let r = self.fb.ins().fadd(x, y);
+        self.fb.ins().store(flags(), r, self.base, Self::off(a));
+        let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
+        self.fb
+            .ins()
+            .store(flags(), ft, self.base, Self::off(a) + 8);
+        self.goto(pc + 2);
+        self.fb.switch_to_block(mb);
+        self.exit_at(pc + 1);
+    }
+
+    /// `EQI`, `LTI`, `LEI`, `GTI`, `GEI` with the immediate `sB`.
+    fn cmp_imm(&mut self, pc: usize, i: Instruction) {
+        let a = i.a();
+        let im = i.sb() as i64;
+        let op = i.op();
+        let t = self.tag(a);
+        let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+        let (ib, nb) = self.branch(is_int);
+        self.fb.switch_to_block(ib);
+        let x = self.payload(a);
+        let cc = match op {
+            OpCode::EQI => IntCC::Equal,
+            OpCode::LTI => IntCC::SignedLessThan,
+            OpCode::LEI => IntCC::SignedLessThanOrEqual,
+            OpCode::GTI => IntCC::SignedGreaterThan,
+            _ => IntCC::SignedGreaterThanOrEqual,
+        };
+        let c = self.fb.ins().icmp_imm_s(cc, x, im);
+        self.condjump(pc, c, i.k());
+        self.fb.switch_to_block(nb);
+        let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
+        let (fb_, other) = self.branch(is_f);
+        self.fb.switch_to_block(fb_);
+        let x = self.fpayload(a);
+        let y = self.fb.ins().f64const(im as f64);
+        let fc = match op {
+            OpCode::EQI => FloatCC::Equal,
+            OpCode::LTI => FloatCC::LessThan,
+            OpCode::LEI => FloatCC::LessThanOrEqual,
+            OpCode::GTI => FloatCC::GreaterThan,
+            _ => FloatCC::GreaterThanOrEqual,
+        };
+        let c = self.fb.ins().fcmp(fc, x, y);
+        self.condjump(pc, c, i.k());
+        self.fb.switch_to_block(other);
+        if op == OpCode::EQI {
+            // Not a number: never equal.
+            let c = self.fb.ins().iconst(I8, 0);
+            self.condjump(pc, c, i.k());
+        } else {
+            self.exit_at(pc);
+        }
+    }
+
+    /// `FORLOOP` exactly as interp.rs: integer loops count down the iteration count in
+    /// `R[A+1]`; float loops compare against the limit.
+    fn forloop(&mut self, pc: usize, i: Instruction) {
+        let a = i.a();
+        let target = pc + 1 - i.bx() as usize;
+        let st = self.tag(a + 2);
+        let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, st, TAG_INT as i64);
+        let (ib, fb_) = self.branch(is_int);
+        // Integer loop.
+        self.fb.switch_to_block(ib);
+        let count = self.payload(a + 1);
+        let more = self.fb.ins().icmp_imm_s(IntCC::NotEqual, count, 0);
+        let (cont, done) = self.branch(more);
+        self.fb.switch_to_block(done);
+        self.goto(pc + 1);
+        self.fb.switch_to_block(cont);
+        let go = self.poll(pc);
+        self.fb.switch_to_block(go);
+        let count = self.payload(a + 1);
+        let c1 = self.fb.ins().iadd_imm_s(count, -1);
+        self.fb
+            .ins()
+            .store(flags(), c1, self.base, Self::off(a + 1));
+        let idx = self.payload(a);
+        let step = self.payload(a + 2);
+        let n = self.fb.ins().iadd(idx, step);
+        self.store(a, n, TAG_INT);
+        self.store(a + 3, n, TAG_INT);
+        self.goto(target);
+        // Float loop.
+        self.fb.switch_to_block(fb_);
+        let step = self.fpayload(a + 2);
+        let limit = self.fpayload(a + 1);
+        let idx = self.fpayload(a);
+        let n = self.fb.ins().fadd(idx, step);
+        let zero = self.fb.ins().f64const(0.0);
+        let pos = self.fb.ins().fcmp(FloatCC::GreaterThan, step, zero);
+        let c_pos = self.fb.ins().fcmp(FloatCC::LessThanOrEqual, n, limit);
+        let c_neg = self.fb.ins().fcmp(FloatCC::LessThanOrEqual, limit, n);
+        let c = self.fb.ins().select(pos, c_pos, c_neg);
+        let (cont, done) = self.branch(c);
+        self.fb.switch_to_block(done);
+        self.goto(pc + 1);
+        self.fb.switch_to_block(cont);
+        let go = self.poll(pc);
+        self.fb.switch_to_block(go);
+        let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
+        self.fb.ins().store(flags(), n, self.base, Self::off(a));
+        self.fb
+            .ins()
+            .store(flags(), ft, self.base, Self::off(a) + 8);
+        self.fb.ins().store(flags(), n, self.base, Self::off(a + 3));
+        self.fb
+            .ins()
+            .store(flags(), ft, self.base, Self::off(a + 3) + 8);
+        self.goto(target);
+    }
+
+    /// Poll the interrupt flag before a back-edge instruction takes effect: when set, exit at
+    /// `pc` (the interpreter re-executes the instruction and raises). Returns the block to
+    /// continue in.
+    fn poll(&mut self, pc: usize) -> Block {
+        let flag = self.fb.ins().uload8(I32, flags(), self.intr, 0);
+        let (stop, go) = self.branch(flag);
+        self.fb.switch_to_block(stop);
+        self.exit_at(pc);
+        go
+    }
+}

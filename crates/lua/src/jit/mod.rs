@@ -1,0 +1,321 @@
+//! Baseline JIT (tier 1): Lua bytecode → Cranelift, installed through `moonlift-jit`.
+//!
+//! # Execution model ("compiled runs over the interpreter's frame")
+//!
+//! A compiled proto is one Cranelift function with the signature of [`CompiledFn`]:
+//!
+//! ```text
+//! extern "C" fn(base: *mut Value, pc: u64, upvals: *const *mut UpVal, interrupt: *const AtomicBool) -> u64
+//! ```
+//!
+//! It runs the frame whose register 0 is at `base`, starting at the bytecode instruction `pc`
+//! (any instruction boundary: a jump table maps `pc` to the instruction's block), and returns
+//! the pc of the first instruction it leaves to the interpreter. The interpreter then continues
+//! at that pc in the very same frame. Registers always live in their VM stack slots (the stack
+//! never moves, DESIGN §4), so entering or leaving compiled code needs no state transfer at all:
+//! entry at a loop header is OSR entry for every loop kind (numeric and generic `for`, `while`,
+//! `repeat`), and leaving at any instruction is an exact "deopt" to the interpreter.
+//!
+//! The compiled code runs inline only instructions that **cannot raise, allocate, call out or
+//! switch frames** (moves, constants, integer/float arithmetic and comparisons with Lua's exact
+//! semantics, jumps, numeric `for`, upvalue access, raw table reads/writes on existing slots
+//! through the pure helpers of [`runtime_calls`]). Everything else (calls, returns, metamethods,
+//! errors, allocation, concatenation, closures, varargs) exits to the interpreter at that
+//! instruction, so error messages, line numbers, tracebacks, coroutines, stack overflow and GC
+//! behave exactly as in the interpreter *by construction*: compiled code is never on the native
+//! stack when a Lua error, a yield or a collection happens.
+//!
+//! # Tier-up ([`tiering`])
+//!
+//! The interpreter calls [`Vm::jit_frame_entry`] when a frame starts or resumes (after a call
+//! returns into it) and [`Vm::jit_backedge`] at every taken loop back-edge. A proto is compiled
+//! when its call counter reaches [`JitConfig::call_threshold`] or its back-edge counter reaches
+//! [`JitConfig::backedge_threshold`] (`--jit=eager`: at first call / first back-edge). The code is
+//! published in the proto's `moonlift-jit` entry cell; the interpreter calls through the cell's
+//! stub, so replacing the code later is one atomic store.
+//!
+//! Invariant: a proto whose compilation failed is never retried (`ProtoJit::state`), and its
+//! reason is logged (`--jit-log`, or `tracing` target `moonlift_lua::jit`).
+
+pub mod baseline;
+pub mod runtime_calls;
+pub mod tiering;
+
+use crate::vm::Vm;
+use crate::vm::function::{Proto, UpVal};
+use crate::vm::value::Value;
+use std::cell::Cell;
+use std::sync::atomic::AtomicBool;
+
+/// Signature of compiled code; see the module doc. Returns the pc at which the interpreter
+/// resumes the frame.
+pub type CompiledFn = unsafe extern "C" fn(
+    base: *mut Value,
+    pc: u64,
+    upvals: *const *mut UpVal,
+    interrupt: *const AtomicBool,
+) -> u64;
+
+/// JIT mode (`--jit=off|on|eager`, `MOONLIFT_JIT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum JitMode {
+    /// Interpreter only.
+    Off,
+    /// Adaptive: compile hot protos (call / back-edge counters).
+    #[default]
+    On,
+    /// Compile every proto at its first call and enter compiled code at every loop back-edge.
+    Eager,
+}
+
+/// Tier-up configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct JitConfig {
+    /// Mode.
+    pub mode: JitMode,
+    /// Calls of a proto before it is compiled (adaptive mode). Default 1000, between HotSpot's
+    /// tier-3 threshold (200) and LuaJIT's function hotness.
+    pub call_threshold: u32,
+    /// Loop back-edges taken in a proto (all its loops together) before it is compiled and the
+    /// running frame enters compiled code at the loop header (adaptive mode). Default 1000.
+    pub backedge_threshold: u32,
+    /// Print one line per compile / failure / OSR entry to stderr (`--jit-log`).
+    pub log: bool,
+}
+
+impl Default for JitConfig {
+    fn default() -> Self {
+        JitConfig {
+            mode: JitMode::On,
+            call_threshold: 1000,
+            backedge_threshold: 1000,
+            log: false,
+        }
+    }
+}
+
+/// Per-proto JIT state (stored in [`Proto::jit`]).
+#[derive(Debug, Default)]
+pub struct ProtoJit {
+    /// Address to call (the proto's `moonlift-jit` stub, a [`CompiledFn`]); 0 = not compiled.
+    pub entry: Cell<usize>,
+    /// [`STATE_NONE`], [`STATE_COMPILED`] or [`STATE_FAILED`].
+    pub state: Cell<u8>,
+}
+
+/// [`ProtoJit::state`]: not compiled yet.
+pub const STATE_NONE: u8 = 0;
+/// [`ProtoJit::state`]: compiled and installed.
+pub const STATE_COMPILED: u8 = 1;
+/// [`ProtoJit::state`]: compilation failed or was refused; stays interpreted.
+pub const STATE_FAILED: u8 = 2;
+
+/// Counters of the Lua side of the JIT (the code-memory figures come from
+/// `moonlift_jit::stats`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JitCounters {
+    /// Protos compiled and installed.
+    pub compiled: u64,
+    /// Protos whose compilation failed.
+    pub failed: u64,
+    /// Bytecode instructions compiled.
+    pub bytecodes: u64,
+    /// Cranelift IR instructions generated.
+    pub clif_insts: u64,
+    /// Machine-code bytes installed.
+    pub code_bytes: u64,
+    /// Total compile time (translation + Cranelift + install), nanoseconds.
+    pub compile_nanos: u64,
+    /// Frames that entered compiled code at a loop back-edge (OSR entries).
+    pub osr_entries: u64,
+}
+
+/// The VM's JIT state: configuration, the lazily created runtime, counters.
+pub struct JitState {
+    pub(crate) config: JitConfig,
+    pub(crate) rt: Option<moonlift_jit::runtime::JitRuntime>,
+    /// The runtime could not be created (unsupported host): never try again.
+    pub(crate) unavailable: bool,
+    pub(crate) counters: JitCounters,
+}
+
+impl Default for JitState {
+    fn default() -> Self {
+        let mut config = JitConfig::default();
+        // The embedding default follows MOONLIFT_JIT so tests and hosts can pick a mode; the
+        // CLI overrides it with `Vm::set_jit_mode`.
+        if let Ok(v) = std::env::var("MOONLIFT_JIT") {
+            match v.as_str() {
+                "off" => config.mode = JitMode::Off,
+                "eager" => config.mode = JitMode::Eager,
+                "on" => config.mode = JitMode::On,
+                _ => {}
+            }
+        }
+        JitState {
+            config,
+            rt: None,
+            unavailable: false,
+            counters: JitCounters::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for JitState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JitState")
+            .field("config", &self.config)
+            .field("counters", &self.counters)
+            .finish()
+    }
+}
+
+impl Vm {
+    /// Select the JIT mode (`--jit=off|on|eager`).
+    pub fn set_jit_mode(&mut self, mode: JitMode) {
+        self.jit.config.mode = mode;
+    }
+    /// The current JIT configuration.
+    pub fn jit_config(&self) -> JitConfig {
+        self.jit.config
+    }
+    /// Replace the JIT configuration (thresholds, log).
+    pub fn set_jit_config(&mut self, config: JitConfig) {
+        self.jit.config = config;
+    }
+    /// Counters for `--jit-stats`.
+    pub fn jit_stats(&self) -> JitCounters {
+        self.jit.counters
+    }
+    /// A human-readable `--jit-stats` report (one line per figure).
+    pub fn jit_stats_report(&self) -> String {
+        let c = &self.jit.counters;
+        let mean_us = if c.compiled > 0 {
+            c.compile_nanos as f64 / 1e3 / c.compiled as f64
+        } else {
+            0.0
+        };
+        let per_bc = if c.bytecodes > 0 {
+            c.compile_nanos as f64 / 1e3 / c.bytecodes as f64
+        } else {
+            0.0
+        };
+        let g = moonlift_jit::stats::global().snapshot();
+        format!(
+            "jit-stats: mode {:?}\n  functions compiled: {} (failed {})\n  OSR entries: {}\n  \
+             compile time: {:.3} ms total, {:.1} us mean, {:.2} us per bytecode ({} bytecodes, {} CLIF insts)\n  \
+             code bytes: {} installed; runtime: {}",
+            self.jit.config.mode,
+            c.compiled,
+            c.failed,
+            c.osr_entries,
+            c.compile_nanos as f64 / 1e6,
+            mean_us,
+            per_bc,
+            c.bytecodes,
+            c.clif_insts,
+            c.code_bytes,
+            g
+        )
+    }
+
+    /// Interpreter hook at frame start or resume (`'newframe` in `interp.rs`): runs compiled
+    /// code for the frame from `pc` if the proto has some (compiling it first when it is hot)
+    /// and returns the pc at which the interpreter continues.
+    ///
+    /// # Safety
+    /// `proto`/`upvals` belong to the closure running the top frame, whose register 0 is `base`.
+    #[inline(always)]
+    pub(crate) unsafe fn jit_frame_entry(
+        &mut self,
+        proto: *const Proto,
+        upvals: *const *mut UpVal,
+        base: *mut Value,
+        pc: usize,
+    ) -> usize {
+        // SAFETY: proto is live (caller contract).
+        let p = unsafe { &*proto };
+        let mut e = p.jit.entry.get();
+        if e == 0 {
+            if p.jit.state.get() != STATE_NONE || self.jit.config.mode == JitMode::Off {
+                return pc;
+            }
+            let hot = match self.jit.config.mode {
+                JitMode::Eager => true,
+                _ => p.call_count.get() >= self.jit.config.call_threshold,
+            };
+            if !hot {
+                return pc;
+            }
+            e = self.jit_compile(p);
+            if e == 0 {
+                return pc;
+            }
+        }
+        // SAFETY: `e` is the stub of code compiled for this proto with signature `CompiledFn`;
+        // base/upvals are this frame's (caller contract); the flag outlives the call.
+        unsafe { self.jit_run(e, upvals, base, pc) }
+    }
+
+    /// Interpreter hook at a taken loop back-edge (`backedge!` in `interp.rs`), after the jump:
+    /// `pc` is the loop header. Enters compiled code there (OSR entry), compiling the proto
+    /// first when its back-edge counter is hot. Returns the pc at which the interpreter continues.
+    ///
+    /// # Safety
+    /// As [`Vm::jit_frame_entry`].
+    #[inline(always)]
+    pub(crate) unsafe fn jit_backedge(
+        &mut self,
+        proto: *const Proto,
+        upvals: *const *mut UpVal,
+        base: *mut Value,
+        pc: usize,
+    ) -> usize {
+        // SAFETY: proto is live (caller contract).
+        let p = unsafe { &*proto };
+        let mut e = p.jit.entry.get();
+        if e == 0 {
+            if p.jit.state.get() != STATE_NONE || self.jit.config.mode == JitMode::Off {
+                return pc;
+            }
+            let hot = match self.jit.config.mode {
+                JitMode::Eager => true,
+                _ => p.backedge_count.get() >= self.jit.config.backedge_threshold,
+            };
+            if !hot {
+                return pc;
+            }
+            e = self.jit_compile(p);
+            if e == 0 {
+                return pc;
+            }
+        }
+        self.jit.counters.osr_entries += 1;
+        if self.jit.config.log {
+            eprintln!(
+                "[jit] OSR entry {}:{} at pc {}",
+                String::from_utf8_lossy(&p.src.source),
+                p.src.line_defined,
+                pc
+            );
+        }
+        // SAFETY: as in `jit_frame_entry`.
+        unsafe { self.jit_run(e, upvals, base, pc) }
+    }
+
+    #[inline(always)]
+    unsafe fn jit_run(
+        &mut self,
+        entry: usize,
+        upvals: *const *mut UpVal,
+        base: *mut Value,
+        pc: usize,
+    ) -> usize {
+        // SAFETY: caller guarantees `entry` has the `CompiledFn` signature (System V).
+        let f: CompiledFn = unsafe { std::mem::transmute::<usize, CompiledFn>(entry) };
+        let flag: *const AtomicBool = &*self.interrupt;
+        // SAFETY: compiled code only touches registers below max_stack (in bounds, interp.rs
+        // module doc), the closure's upvalues and live tables; it never raises or allocates.
+        unsafe { f(base, pc as u64, upvals, flag) as usize }
+    }
+}

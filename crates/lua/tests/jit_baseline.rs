@@ -1,0 +1,230 @@
+//! Baseline JIT equivalence: each snippet runs with `--jit=off`, `--jit=eager` and adaptive
+//! mode with thresholds of 1 (so compiled code is entered mid-loop through OSR), and the outputs
+//! (including error messages with line numbers and tracebacks) must be identical. When `lua5.4`
+//! is installed the interpreter's output is also checked against PUC-Lua on the snippets that
+//! print no tracebacks.
+
+use moonlift_lua::jit::{JitConfig, JitMode};
+use moonlift_lua::vm::Vm;
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+#[derive(Clone, Default)]
+struct Capture(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `src` under `mode` (adaptive thresholds `threshold`); returns output + error + counters.
+fn run(src: &str, mode: JitMode, threshold: u32) -> (String, u64) {
+    let mut vm = Vm::new();
+    moonlift_lua::stdlib::open_libs(&mut vm);
+    vm.set_jit_config(JitConfig {
+        mode,
+        call_threshold: threshold,
+        backedge_threshold: threshold,
+        log: false,
+    });
+    let cap = Capture::default();
+    vm.set_stdout(Box::new(cap.clone()));
+    match vm.load(src.as_bytes(), b"=(command line)", "t", None) {
+        Ok(f) => {
+            if let Err(e) = vm.pcall(f, &[]) {
+                let _ = writeln!(cap.clone(), "error: {e}");
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(cap.clone(), "load error: {e}");
+        }
+    }
+    let _ = vm.stdout().flush();
+    let compiled = vm.jit_stats().compiled;
+    drop(vm);
+    let out = String::from_utf8_lossy(&cap.0.borrow()).into_owned();
+    (out, compiled)
+}
+
+fn lua54(src: &str) -> Option<String> {
+    let out = std::process::Command::new("lua5.4")
+        .arg("-e")
+        .arg(src)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Asserts that all modes agree, that eager mode compiled something, and (when `puc`) that the
+/// output matches lua5.4.
+fn check(src: &str, puc: bool) {
+    let (off, n_off) = run(src, JitMode::Off, 1000);
+    let (eager, n_eager) = run(src, JitMode::Eager, 1000);
+    let (osr, _) = run(src, JitMode::On, 1);
+    assert_eq!(n_off, 0, "off mode must not compile");
+    assert!(n_eager > 0, "eager mode compiled nothing for:\n{src}");
+    assert_eq!(off, eager, "off vs eager differ for:\n{src}");
+    assert_eq!(off, osr, "off vs adaptive(threshold 1) differ for:\n{src}");
+    if puc {
+        if let Some(expected) = lua54(src) {
+            assert_eq!(off, expected, "moonlift vs lua5.4 differ for:\n{src}");
+        }
+    }
+}
+
+#[test]
+fn integer_arithmetic_wraps() {
+    check(
+        r#"
+local m = math.maxinteger
+local x = m
+for i = 1, 3 do x = x + 1 end
+print(x, m * 2, math.mininteger - 1, -math.mininteger)
+local a, b = 7, -3
+print(a + b, a - b, a * b, a // b, a % b, -a // b, -a % b, a / b)
+print(5 // 0.0, -5 // 0.0, 5 % math.huge, -5 % math.huge)
+print(3 & 5, 3 | 5, 3 ~ 5, 1 << 63, 1 << 64, -1 >> 1, 2.0 & 3)
+"#,
+        true,
+    );
+}
+
+#[test]
+fn floats_zero_nan_and_mixed_compares() {
+    check(
+        r#"
+local z, nz = 0.0, -0.0
+print(z, nz, 1/nz, z == nz)
+local nan = 0/0
+print(nan == nan, nan < 1, nan <= 1, 1 < nan, nan ~= nan)
+local big = 2^53
+print(big + 1 == big, math.maxinteger < 2^63, math.maxinteger + 0.0 == 2^63)
+print(1 == 1.0, 1 < 1.5, 2 <= 2.0, -1 < -0.5, 3 > 2.5)
+local n = 0
+for i = 1, 20 do
+  local f = i / 4
+  if f < 2 then n = n + 1 elseif f == 3 then n = n + 100 end
+  if i == 7.0 then n = n + 1000 end
+end
+print(n)
+"#,
+        true,
+    );
+}
+
+#[test]
+fn numeric_for_loops() {
+    check(
+        r#"
+local s = 0
+for i = 1, 10 do s = s + i end
+for i = 10, 1, -3 do s = s + i end
+for i = 1.0, 2.0, 0.5 do s = s + i end
+for i = 2, 1 do s = s + 1000 end
+print(s)
+local c = 0
+for i = math.maxinteger - 2, math.maxinteger do c = c + 1 end
+for i = math.mininteger, math.mininteger + 2 do c = c + 1 end
+for i = 1, math.maxinteger, math.maxinteger // 2 do c = c + 1 end
+for i = math.maxinteger, math.mininteger, math.mininteger do c = c + 1 end
+print(c)
+for i = 1, 3, 0.5 do io.write(i, " ") end print()
+for i = 3, 1.5, -1 do io.write(i, " ") end print()
+"#,
+        true,
+    );
+}
+
+#[test]
+fn while_repeat_and_generic_for() {
+    check(
+        r#"
+local i, s = 0, 0
+while i < 100 do i = i + 1; if i % 3 == 0 then s = s + i end end
+repeat i = i - 7 until i < 0
+local t = {}
+for k = 1, 50 do t[k] = k * 2 end
+local sum = 0
+for _, v in ipairs(t) do sum = sum + v end
+local keys = 0
+for k, v in pairs({a = 1, b = 2, c = 3}) do keys = keys + v end
+print(i, s, sum, keys, #t)
+"#,
+        true,
+    );
+}
+
+#[test]
+fn tables_upvalues_and_calls() {
+    check(
+        r#"
+local count = 0
+local function inc(n) count = count + n; return count end
+local t = {x = 1, y = {z = 2}}
+for i = 1, 100 do
+  t.x = t.x + i
+  t.y.z = t.y.z * 1
+  t[i] = inc(i)
+end
+local obj = {v = 5}
+function obj:get() return self.v end
+local acc = 0
+for i = 1, 10 do acc = acc + obj:get() end
+print(count, t.x, t.y.z, t[100], #t, acc, not t, not nil)
+local s = ""
+for i = 1, 5 do s = s .. i end
+print(s, #s)
+"#,
+        true,
+    );
+}
+
+#[test]
+fn errors_keep_messages_and_lines() {
+    check(
+        r#"
+local function f(t, n)
+  local s = 0
+  for i = 1, n do
+    s = s + t[i]
+  end
+  return s
+end
+print(pcall(f, {1, 2, 3}, 3))
+print(pcall(f, {1, 2, 3}, 4))
+print(pcall(function() local x = 1 // 0 end))
+print(pcall(function() local a = {} ; return a < 1 end))
+print(pcall(function() for i = 1, 10, 0 do end end))
+print(pcall(function() local n = 0; for i = 1, 10 do n = n + i % 0 end end))
+print(select(2, pcall(function() local x; return x.y end)))
+"#,
+        true,
+    );
+}
+
+#[test]
+fn metamethods_fall_back_to_the_interpreter() {
+    check(
+        r#"
+local V = {}
+V.__index = V
+V.__add = function(a, b) return setmetatable({x = a.x + b.x}, V) end
+V.__eq = function(a, b) return a.x == b.x end
+V.__lt = function(a, b) return a.x < b.x end
+local function new(x) return setmetatable({x = x}, V) end
+local acc = new(0)
+for i = 1, 20 do acc = acc + new(i) end
+print(acc.x, new(1) == new(1), new(1) < new(2), "10" + 1, "3" * "4", 10 .. "")
+"#,
+        true,
+    );
+}
