@@ -1,5 +1,5 @@
--- array: integer-indexed table traffic in the array part (fill, prefix sums, sieve, reverse). Argument: rounds (default 20).
-local rounds = tonumber(arg and arg[1]) or 20
+-- array: integer-indexed table traffic in the array part (fill, prefix sums, sieve, reverse). Argument: rounds (default 30).
+local rounds = tonumber(arg and arg[1]) or 30
 local N = 200000
 local checksum = 0
 for r = 1, rounds do

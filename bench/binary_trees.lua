@@ -1,5 +1,5 @@
--- binary_trees: allocation-heavy GC churn (the benchmarks-game program). Argument: depth (default 13).
-local N = tonumber(arg and arg[1]) or 13
+-- binary_trees: allocation-heavy GC churn (the benchmarks-game program). Argument: depth (default 14).
+local N = tonumber(arg and arg[1]) or 14
 local function bottom_up(depth)
   if depth == 0 then return {} end
   depth = depth - 1

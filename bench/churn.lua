@@ -1,6 +1,6 @@
 -- churn: build and drop a million small tables repeatedly; the memory benchmark (peak RSS stays
--- bounded when the collector keeps up). Argument: rounds (default 2).
-local rounds = tonumber(arg and arg[1]) or 2
+-- bounded when the collector keeps up). Argument: rounds (default 4).
+local rounds = tonumber(arg and arg[1]) or 4
 local checksum = 0
 for r = 1, rounds do
   local live = {}

@@ -1,5 +1,5 @@
--- closures: creating and calling closures, higher-order functions and callbacks. Argument: rounds (default 100).
-local rounds = tonumber(arg and arg[1]) or 100
+-- closures: creating and calling closures, higher-order functions and callbacks. Argument: rounds (default 150).
+local rounds = tonumber(arg and arg[1]) or 150
 local function map(t, f) local r = {} for i = 1, #t do r[i] = f(t[i]) end return r end
 local function filter(t, p) local r = {} for i = 1, #t do if p(t[i]) then r[#r + 1] = t[i] end end return r end
 local function reduce(t, f, acc) for i = 1, #t do acc = f(acc, t[i]) end return acc end

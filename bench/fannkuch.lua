@@ -1,5 +1,6 @@
--- fannkuch-redux: permutations and array flips. Argument: n (default 9).
+-- fannkuch-redux: permutations and array flips. Arguments: n (default 9), repetitions (default 4).
 local n = tonumber(arg and arg[1]) or 9
+local reps = tonumber(arg and arg[2]) or 4
 local function fannkuch(n)
   local p, q, s, sign, maxflips, sum = {}, {}, {}, 1, 0, 0
   for i = 1, n do p[i] = i q[i] = i s[i] = i end
@@ -42,5 +43,6 @@ local function fannkuch(n)
     end
   until false
 end
-local sum, flips = fannkuch(n)
+local sum, flips
+for _ = 1, reps do sum, flips = fannkuch(n) end
 print(sum, "Pfannkuchen(" .. n .. ") = " .. flips)

@@ -1,5 +1,5 @@
--- hash_table: tables keyed by strings (insert, lookup, update, delete). Argument: rounds (default 10).
-local rounds = tonumber(arg and arg[1]) or 10
+-- hash_table: tables keyed by strings (insert, lookup, update, delete). Argument: rounds (default 16).
+local rounds = tonumber(arg and arg[1]) or 16
 local keys = {}
 for i = 1, 50000 do keys[i] = "key_" .. i .. "_" .. (i * 31 % 1000) end
 local checksum = 0

@@ -1,5 +1,5 @@
--- loop: numeric for with integer and float arithmetic. Argument: iterations (default 20000000).
-local n = tonumber(arg and arg[1]) or 20000000
+-- loop: numeric for with integer and float arithmetic. Argument: iterations (default 40000000).
+local n = tonumber(arg and arg[1]) or 40000000
 local acc, f = 0, 0.0
 for i = 1, n do
   acc = (acc + i * 3) % 1000003

@@ -1,5 +1,5 @@
--- mandelbrot: float loops; counts points of the Mandelbrot set on an N x N grid (default 600).
-local n = tonumber(arg and arg[1]) or 600
+-- mandelbrot: float loops; counts points of the Mandelbrot set on an N x N grid (default 800).
+local n = tonumber(arg and arg[1]) or 800
 local iter = 50
 local count, checksum = 0, 0
 for y = 0, n - 1 do

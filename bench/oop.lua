@@ -1,6 +1,6 @@
 -- oop: a class hierarchy via metatables with method calls and inheritance (a particle simulation).
--- Argument: steps (default 500).
-local steps = tonumber(arg and arg[1]) or 500
+-- Argument: steps (default 800).
+local steps = tonumber(arg and arg[1]) or 800
 local Entity = {}
 Entity.__index = Entity
 function Entity.new(x, y) return setmetatable({x = x, y = y, alive = true}, Entity) end

@@ -1,5 +1,5 @@
--- spectral_norm: float loops and function calls over arrays. Argument: N (default 350).
-local n = tonumber(arg and arg[1]) or 350
+-- spectral_norm: float loops and function calls over arrays. Argument: N (default 500).
+local n = tonumber(arg and arg[1]) or 500
 local function A(i, j) local ij = i + j - 1 return 1.0 / (ij * (ij - 1) * 0.5 + i) end
 local function Av(x, y, N) for i = 1, N do local a = 0 for j = 1, N do a = a + x[j] * A(i, j) end y[i] = a end end
 local function Atv(x, y, N) for i = 1, N do local a = 0 for j = 1, N do a = a + x[j] * A(j, i) end y[i] = a end end

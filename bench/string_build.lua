@@ -1,5 +1,5 @@
--- string_build: string concatenation, string.format/tostring and table.concat. Argument: rounds (default 20).
-local rounds = tonumber(arg and arg[1]) or 20
+-- string_build: string concatenation, string.format/tostring and table.concat. Argument: rounds (default 40).
+local rounds = tonumber(arg and arg[1]) or 40
 local total = 0
 for r = 1, rounds do
   local parts = {}

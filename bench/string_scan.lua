@@ -1,5 +1,5 @@
--- string_scan: string.byte, string.sub and plain string.find over a large text. Argument: rounds (default 50).
-local rounds = tonumber(arg and arg[1]) or 50
+-- string_scan: string.byte, string.sub and plain string.find over a large text. Argument: rounds (default 80).
+local rounds = tonumber(arg and arg[1]) or 80
 local words = {"lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit", "sed", "do"}
 local buf = {}
 for i = 1, 40000 do buf[i] = words[(i * 7) % #words + 1] end

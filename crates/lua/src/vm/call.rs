@@ -150,8 +150,8 @@ impl Vm {
         Ok(())
     }
 
-    #[inline]
-    fn push_lua_frame(&mut self, func: usize, f: Value, nresults: i32) -> LuaResult<()> {
+    #[inline(always)]
+    pub(crate) fn push_lua_frame(&mut self, func: usize, f: Value, nresults: i32) -> LuaResult<()> {
         // SAFETY: f is a live Lua closure with a live proto.
         let p = unsafe { &*(*(f.payload as *mut super::function::LuaClosure)).proto };
         let th = self.th_mut();
@@ -204,7 +204,7 @@ impl Vm {
     }
 
     /// Run a native function in a new frame and move its results to `func`.
-    #[inline]
+    #[inline(never)]
     fn call_native(&mut self, func: usize, f: Value, nresults: i32) -> LuaResult<()> {
         let th = self.th_mut();
         let top = th.top;

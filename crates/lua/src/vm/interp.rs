@@ -41,7 +41,24 @@ fn opcode_of(i: Instruction) -> OpCode {
 
 impl Vm {
     /// Run Lua code from the current top frame until the `CIST_FRESH` frame returns.
+    ///
+    /// The dispatch loop is compiled twice (`HOOKED` = debug hooks active or not) so the common
+    /// case pays nothing for hooks; a change of hook state switches loops at the next frame change.
     pub(crate) fn execute(&mut self) -> LuaResult<()> {
+        loop {
+            let done = if self.hook_mask != 0 {
+                self.run::<true>()?
+            } else {
+                self.run::<false>()?
+            };
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One dispatch loop; `Ok(false)` asks [`Vm::execute`] to continue in the other variant.
+    fn run<const HOOKED: bool>(&mut self) -> LuaResult<bool> {
         let th: *mut LuaThread = self.th;
         // SAFETY: (whole function) `th` is the running thread, live for the whole execution; frames,
         // closures and protos referenced from the stack are live (the stack is a GC root); register
@@ -59,7 +76,11 @@ impl Vm {
                 let mut base_idx = ci.base;
                 let mut ci_top = ci.top;
                 let mut pc = ci.savedpc;
-                let hooked = self.hook_mask != 0;
+                let hooked = HOOKED;
+                if (self.hook_mask != 0) != HOOKED {
+                    // Frame state is saved (savedpc); resume in the other loop variant.
+                    return Ok(false);
+                }
                 if hooked {
                     if pc == 0 {
                         self.hook_oldpc = 0;
@@ -788,6 +809,12 @@ impl Vm {
                                 (*th).top = func + b;
                             }
                             savepc!();
+                            let fv = (*th).get(func);
+                            if fv.tag == TAG_LCL {
+                                // Lua→Lua call: push the frame and continue in the callee.
+                                self.push_lua_frame(func, fv, nresults)?;
+                                continue 'newframe;
+                            }
                             match self.precall(func, nresults) {
                                 Ok(true) => continue 'newframe,
                                 Ok(false) => {
@@ -836,7 +863,7 @@ impl Vm {
                                     (&mut (*th).ci).get_unchecked_mut(ci_idx).func -= delta;
                                 }
                                 if self.finish_return(ci_idx, func, n) {
-                                    return Ok(());
+                                    return Ok(true);
                                 }
                                 continue 'newframe;
                             }
@@ -883,7 +910,7 @@ impl Vm {
                                 cur.func -= cur.nextraargs as usize + i.c() as usize;
                             }
                             if self.finish_return(ci_idx, ra, n) {
-                                return Ok(());
+                                return Ok(true);
                             }
                             continue 'newframe;
                         }
@@ -901,7 +928,7 @@ impl Vm {
                                 (*th).top = res;
                             }
                             if cur.status & CIST_FRESH != 0 {
-                                return Ok(());
+                                return Ok(true);
                             }
                             self.after_return(wanted);
                             continue 'newframe;
@@ -926,7 +953,7 @@ impl Vm {
                                 (*th).top = t;
                             }
                             if cur.status & CIST_FRESH != 0 {
-                                return Ok(());
+                                return Ok(true);
                             }
                             self.after_return(wanted);
                             continue 'newframe;
