@@ -74,10 +74,8 @@ fn check(src: &str, puc: bool) {
     assert!(n_eager > 0, "eager mode compiled nothing for:\n{src}");
     assert_eq!(off, eager, "off vs eager differ for:\n{src}");
     assert_eq!(off, osr, "off vs adaptive(threshold 1) differ for:\n{src}");
-    if puc {
-        if let Some(expected) = lua54(src) {
-            assert_eq!(off, expected, "moonlift vs lua5.4 differ for:\n{src}");
-        }
+    if puc && let Some(expected) = lua54(src) {
+        assert_eq!(off, expected, "moonlift vs lua5.4 differ for:\n{src}");
     }
 }
 

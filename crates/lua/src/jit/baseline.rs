@@ -752,7 +752,7 @@ impl Tx<'_> {
             tp,
             std::mem::offset_of!(LuaTable, array) as i32,
         );
-        let off = self.fb.ins().ishl_imm(idx, 4);
+        let off = self.fb.ins().ishl_imm_s(idx, 4);
         let slot = self.fb.ins().iadd(arr, off);
         let st = self.fb.ins().load(I64, flags(), slot, 8);
         let nn = self

@@ -86,6 +86,7 @@ impl Vm {
             Err(e) => return fail(self, e),
         };
         let clif = tr.func.dfg.num_insts();
+        let t_translate = t.elapsed();
         let f = match rt.declare_function(&name) {
             Ok(f) => f,
             Err(e) => return fail(self, e.to_string()),
@@ -110,9 +111,7 @@ impl Vm {
             Err(e) => return fail(self, e.to_string()),
         };
         let dt = t.elapsed();
-        let stats = moonlift_jit::stats::global();
-        stats.record_compile(dt);
-        stats.record_install(blob.len() as u64);
+        // (moonlift_jit::stats already counts the compile and the install.)
         let c = &mut self.jit.counters;
         c.compiled += 1;
         c.bytecodes += tr.bytecodes as u64;
@@ -124,11 +123,13 @@ impl Vm {
         tracing_log(
             log,
             &format!(
-                "compile {name}: {} bytecodes ({} exits), {clif} CLIF insts, {} bytes, {} us",
+                "compile {name}: {} bytecodes ({} exits), {clif} CLIF insts, {} bytes, {} us \
+                 (translate {} us)",
                 tr.bytecodes,
                 tr.exits,
                 blob.len(),
-                dt.as_micros()
+                dt.as_micros(),
+                t_translate.as_micros()
             ),
         );
         stub
