@@ -54,6 +54,9 @@ fn run(argv: &[String]) -> i32 {
     }
     let mut vm = Vm::new();
     moonlift_lua::stdlib::open_libs(&mut vm);
+    // lua.c 5.4 switches the collector to generational mode at start-up (`lua_gc(L, LUA_GCGEN)`),
+    // which `collectgarbage("incremental")` reports as the previous mode.
+    vm.set_gc_mode(moonlift_lua::vm::gc::GcMode::Generational);
     vm.set_memory_limit(opts.memory_limit);
     install_interrupt_handler(&vm);
     // Baseline JIT (moonlift_lua::jit): mode and per-compile log.
