@@ -54,6 +54,9 @@ fn run(argv: &[String]) -> i32 {
     }
     let mut vm = Vm::new();
     moonlift_lua::stdlib::open_libs(&mut vm);
+    // lua.c 5.4 switches the collector to generational mode at start-up (`lua_gc(L, LUA_GCGEN)`),
+    // which `collectgarbage("incremental")` reports as the previous mode.
+    vm.set_gc_mode(moonlift_lua::vm::gc::GcMode::Generational);
     vm.set_memory_limit(opts.memory_limit);
     install_interrupt_handler(&vm);
     // Baseline JIT (moonlift_lua::jit): mode and per-compile log.
@@ -82,13 +85,13 @@ fn resolve_jit_mode(opts: &Options) -> JitMode {
     if let Some(m) = opts.jit {
         return m;
     }
-    if !opts.ignore_env {
-        if let Ok(v) = std::env::var("MOONLIFT_JIT") {
-            match JitMode::from_env_value(&v) {
-                Some(m) => return m,
-                None => {
-                    eprintln!("{PROGNAME}: ignoring MOONLIFT_JIT={v:?} (expected off, on or eager)")
-                }
+    if !opts.ignore_env
+        && let Ok(v) = std::env::var("MOONLIFT_JIT")
+    {
+        match JitMode::from_env_value(&v) {
+            Some(m) => return m,
+            None => {
+                eprintln!("{PROGNAME}: ignoring MOONLIFT_JIT={v:?} (expected off, on or eager)")
             }
         }
     }
@@ -112,10 +115,10 @@ fn run_all(vm: &mut Vm, opts: &Options) -> i32 {
             return 1;
         }
     }
-    if let Some(script) = &opts.script {
-        if !handle_script(vm, script, &opts.script_args) {
-            return 1;
-        }
+    if let Some(script) = &opts.script
+        && !handle_script(vm, script, &opts.script_args)
+    {
+        return 1;
     }
     if opts.interactive {
         repl::run(vm);

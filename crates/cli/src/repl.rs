@@ -20,10 +20,10 @@ fn is_incomplete(vm: &Vm, e: &LuaError) -> bool {
 
 fn prompt(vm: &mut Vm, first: bool) -> String {
     let v = vm.get_global(if first { "_PROMPT" } else { "_PROMPT2" });
-    if !v.is_nil() {
-        if let Ok(b) = vm.tostring_bytes(v) {
-            return String::from_utf8_lossy(&b).into_owned();
-        }
+    if !v.is_nil()
+        && let Ok(b) = vm.tostring_bytes(v)
+    {
+        return String::from_utf8_lossy(&b).into_owned();
     }
     if first { "> ".into() } else { ">> ".into() }
 }

@@ -71,7 +71,9 @@ pub struct LocalVar {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct FuncProto {
     /// Chunk name as given to `load` (e.g. `"@t.lua"`, `"=stdin"`, or the source text itself).
-    pub source: Vec<u8>,
+    /// Shared by every proto of a chunk: when the chunk name is the source text (the default of
+    /// `load(s)`), a per-proto copy would make compiling quadratic in the chunk size.
+    pub source: std::sync::Arc<[u8]>,
     /// Line where the function's definition starts (0 for the main chunk).
     pub line_defined: u32,
     /// Line where it ends (0 for the main chunk).

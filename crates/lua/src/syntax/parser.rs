@@ -99,7 +99,7 @@ pub(super) struct Parser<'a> {
     gt: Vec<LabelDesc>,
     labels: Vec<LabelDesc>,
     level: u32,
-    source: Vec<u8>,
+    source: std::sync::Arc<[u8]>,
     /// Constant cache shared by all functions (`ls->h`): key → index in the function that
     /// last added it.
     pub kcache: HashMap<KKey, u32>,
@@ -166,7 +166,7 @@ impl<'a> Parser<'a> {
             gt: Vec::new(),
             labels: Vec::new(),
             level: 0,
-            source: chunkname.to_vec(),
+            source: chunkname.into(),
             kcache: HashMap::new(),
             stack_base: stack_address(),
             stack_budget,

@@ -99,12 +99,16 @@ pub fn undump(chunk: &[u8], chunkname: &[u8]) -> Result<FuncProto, String> {
         return Err(err("float format mismatch"));
     }
     let _nup = r.byte().map_err(|_| err("truncated chunk"))?;
-    let f = load_function(&mut r, chunkname).map_err(|m| err(&m))?;
+    let f = load_function(&mut r, &std::sync::Arc::from(chunkname)).map_err(|m| err(&m))?;
     Ok(f)
 }
 
-fn load_function(r: &mut Reader<'_>, psource: &[u8]) -> R<FuncProto> {
-    let source = r.string()?.unwrap_or_else(|| psource.to_vec());
+fn load_function(r: &mut Reader<'_>, psource: &std::sync::Arc<[u8]>) -> R<FuncProto> {
+    // A nested proto without its own source shares its parent's (one allocation per chunk).
+    let source: std::sync::Arc<[u8]> = match r.string()? {
+        Some(s) => s.into(),
+        None => psource.clone(),
+    };
     let line_defined = r.int()?;
     let last_line_defined = r.int()?;
     let num_params = r.byte()?;

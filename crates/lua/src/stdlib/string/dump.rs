@@ -175,7 +175,7 @@ mod tests {
     fn sample() -> FuncProto {
         let ret0 = Instruction(crate::opcode::OpCode::RETURN0 as u32);
         let child = FuncProto {
-            source: b"@x.lua".to_vec(),
+            source: b"@x.lua"[..].into(),
             line_defined: 3,
             last_line_defined: 300,
             num_params: 2,
@@ -200,7 +200,7 @@ mod tests {
             }],
         };
         FuncProto {
-            source: b"@x.lua".to_vec(),
+            source: b"@x.lua"[..].into(),
             line_defined: 0,
             last_line_defined: 0,
             num_params: 0,
@@ -244,7 +244,7 @@ mod tests {
         let back = crate::vm::undump::undump(&bin, b"=stripped").unwrap();
         assert_eq!(back.code, f.code);
         assert_eq!(back.constants, f.constants);
-        assert_eq!(back.source, b"=stripped");
+        assert_eq!(&back.source[..], b"=stripped");
         assert!(back.locals.is_empty());
         assert_eq!(back.protos[0].upvalues[0].name, b"");
     }
