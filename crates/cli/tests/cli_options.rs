@@ -223,3 +223,35 @@ fn memory_limit_raises_not_enough_memory() {
         r.stderr
     );
 }
+
+#[test]
+fn ctrl_c_interrupts_a_running_script() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_moonlift"))
+        .args([
+            "-e",
+            "io.write('ready\\n') io.stdout:flush() while true do end",
+        ])
+        .env_remove("LUA_INIT")
+        .env_remove("LUA_INIT_5_4")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn moonlift");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "ready\n");
+    // SAFETY: sending SIGINT to our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // As lua.c: no position, then the traceback.
+    assert!(
+        stderr.starts_with("moonlift: interrupted!\nstack traceback:\n"),
+        "{stderr}"
+    );
+}

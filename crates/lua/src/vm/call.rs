@@ -200,7 +200,10 @@ impl Vm {
     #[cold]
     pub(crate) fn interrupted(&mut self) -> LuaError {
         self.interrupt.store(false, Ordering::Relaxed);
-        self.runtime_error("interrupted!")
+        // lua.c raises it from a hook with `luaL_error`, whose level-1 frame is the host's, so the
+        // message carries no `chunk:line:` position.
+        let v = self.new_str(b"interrupted!");
+        self.throw_value(v)
     }
 
     /// Run a native function in a new frame and move its results to `func`.
