@@ -2,6 +2,9 @@
 //! chunk ids (`luaO_chunkid`), current lines, variable descriptions for errors (`varinfo`,
 //! `getobjname`), function names from call sites (`funcnamefromcode`) and `luaL_traceback`.
 //!
+//! The bytecode analyses themselves (chunk ids, `getobjname`, `funcnamefromcode`, local names) live
+//! in [`crate::debuginfo`], shared with the front end; this module applies them to running frames.
+//!
 //! Everything here only reads frames and protos; nothing allocates GC objects except the traceback
 //! helpers that search `package.loaded` (read-only).
 
@@ -9,9 +12,6 @@ use super::Vm;
 use super::function::Proto;
 use super::thread::{CIST_FIN, CIST_TAIL, FrameKind};
 use super::value::*;
-use crate::opcode::{OpCode, TagMethod};
-
-const LUA_IDSIZE: usize = 60;
 
 /// Hook mask bit: call events.
 pub const HOOK_CALL: u8 = 1;
@@ -24,34 +24,7 @@ pub const HOOK_COUNT: u8 = 8;
 
 /// `luaO_chunkid`: the printable source name of a chunk (`=name`, `@file`, or `[string "..."]`).
 pub fn chunk_id(source: &[u8]) -> Vec<u8> {
-    let bufflen = LUA_IDSIZE;
-    if let Some(rest) = source.strip_prefix(b"=") {
-        rest[..rest.len().min(bufflen - 1)].to_vec()
-    } else if let Some(rest) = source.strip_prefix(b"@") {
-        if rest.len() < bufflen {
-            rest.to_vec()
-        } else {
-            let mut out = b"...".to_vec();
-            out.extend_from_slice(&rest[rest.len() - (bufflen - 4)..]);
-            out
-        }
-    } else {
-        let nl = source.iter().position(|&c| c == b'\n');
-        let avail = bufflen - b"[string \"...\"]".len() - 1;
-        let mut out = b"[string \"".to_vec();
-        if source.len() <= avail && nl.is_none() {
-            out.extend_from_slice(source);
-        } else {
-            let mut l = nl.unwrap_or(source.len());
-            if l > avail {
-                l = avail;
-            }
-            out.extend_from_slice(&source[..l]);
-            out.extend_from_slice(b"...");
-        }
-        out.extend_from_slice(b"\"]");
-        out
-    }
+    crate::debuginfo::chunk_id_bytes(source)
 }
 
 /// Line of the instruction being executed in a frame whose saved pc is `savedpc` (the next
@@ -68,198 +41,18 @@ pub fn current_line(p: &Proto, savedpc: usize) -> u32 {
 
 /// Name of the `n`-th (1-based) local active at `pc` (`luaF_getlocalname`).
 pub fn local_name(p: &Proto, n: usize, pc: usize) -> Option<&[u8]> {
-    let mut n = n;
-    for l in &p.src.locals {
-        if l.start_pc as usize > pc {
-            break;
-        }
-        if pc < l.end_pc as usize {
-            n -= 1;
-            if n == 0 {
-                return Some(&l.name);
-            }
-        }
-    }
-    None
-}
-
-fn sets_a(op: OpCode) -> bool {
-    use OpCode::*;
-    !matches!(
-        op,
-        SETUPVAL
-            | SETTABUP
-            | SETTABLE
-            | SETI
-            | SETFIELD
-            | MMBIN
-            | MMBINI
-            | MMBINK
-            | CLOSE
-            | TBC
-            | JMP
-            | EQ
-            | LT
-            | LE
-            | EQK
-            | EQI
-            | LTI
-            | LEI
-            | GTI
-            | GEI
-            | TEST
-            | RETURN
-            | RETURN0
-            | RETURN1
-            | TFORPREP
-            | TFORCALL
-            | SETLIST
-            | EXTRAARG
-    )
-}
-
-/// `findsetreg`: last instruction before `lastpc` that set register `reg` (None when unknown or when
-/// a jump may bypass it).
-fn find_set_reg(p: &Proto, mut lastpc: usize, reg: u32) -> Option<usize> {
-    let code = p.code();
-    if lastpc < code.len()
-        && matches!(
-            code[lastpc].op(),
-            OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK
-        )
-    {
-        lastpc = lastpc.saturating_sub(1);
-    }
-    let mut setreg = None;
-    let mut jmptarget = 0usize;
-    for (pc, i) in code.iter().enumerate().take(lastpc) {
-        let op = i.op();
-        let a = i.a();
-        let change = match op {
-            OpCode::LOADNIL => a <= reg && reg <= a + i.b(),
-            OpCode::TFORCALL => reg >= a + 2,
-            OpCode::CALL | OpCode::TAILCALL => reg >= a,
-            OpCode::JMP => {
-                let dest = pc as i64 + 1 + i.sj_field() as i64;
-                if dest >= 0 && (dest as usize) <= lastpc && dest as usize > jmptarget {
-                    jmptarget = dest as usize;
-                }
-                false
-            }
-            _ => sets_a(op) && reg == a,
-        };
-        if change {
-            setreg = if pc < jmptarget { None } else { Some(pc) };
-        }
-    }
-    setreg
-}
-
-fn upval_name(p: &Proto, i: usize) -> Vec<u8> {
-    p.src
-        .upvalues
-        .get(i)
-        .map(|u| u.name.clone())
-        .unwrap_or_else(|| b"?".to_vec())
-}
-
-fn kname(p: &Proto, k: usize) -> Vec<u8> {
-    match p.k.get(k).and_then(|v| v.as_str_bytes()) {
-        Some(s) => s.to_vec(),
-        None => b"?".to_vec(),
-    }
+    crate::debuginfo::local_name(&p.src, n, pc)
 }
 
 /// `getobjname`: describe register `reg` at `lastpc` as `(kind, name)`, kind one of "local",
 /// "global", "field", "upvalue", "constant", "method".
 pub fn obj_name(p: &Proto, lastpc: usize, reg: u32) -> Option<(&'static str, Vec<u8>)> {
-    if let Some(n) = local_name(p, reg as usize + 1, lastpc) {
-        return Some(("local", n.to_vec()));
-    }
-    let pc = find_set_reg(p, lastpc, reg)?;
-    let i = p.code()[pc];
-    match i.op() {
-        OpCode::MOVE => {
-            let b = i.b();
-            if b < i.a() { obj_name(p, pc, b) } else { None }
-        }
-        OpCode::GETTABUP => {
-            let name = kname(p, i.c() as usize);
-            let kind = if upval_name(p, i.b() as usize) == b"_ENV" {
-                "global"
-            } else {
-                "field"
-            };
-            Some((kind, name))
-        }
-        OpCode::GETTABLE => {
-            // The key is a register: a name only when it holds a constant string.
-            let name = match obj_name(p, pc, i.c()) {
-                Some(("constant", n)) => n,
-                _ => b"?".to_vec(),
-            };
-            Some((table_kind(p, pc, i.b()), name))
-        }
-        OpCode::GETI => Some(("field", b"integer index".to_vec())),
-        OpCode::GETFIELD => {
-            let name = kname(p, i.c() as usize);
-            Some((table_kind(p, pc, i.b()), name))
-        }
-        OpCode::GETUPVAL => Some(("upvalue", upval_name(p, i.b() as usize))),
-        OpCode::LOADK | OpCode::LOADKX => {
-            let k = if i.op() == OpCode::LOADK {
-                i.bx() as usize
-            } else {
-                p.code()[pc + 1].ax_field() as usize
-            };
-            p.k.get(k)
-                .and_then(|v| v.as_str_bytes())
-                .map(|s| ("constant", s.to_vec()))
-        }
-        OpCode::SELF => {
-            let name = if i.k() {
-                kname(p, i.c() as usize)
-            } else {
-                b"?".to_vec()
-            };
-            Some(("method", name))
-        }
-        _ => None,
-    }
-}
-
-/// `isEnv`: "global" when the indexed table is the `_ENV` local/upvalue, else "field".
-fn table_kind(p: &Proto, pc: usize, t: u32) -> &'static str {
-    match obj_name(p, pc, t) {
-        Some((_, n)) if n == b"_ENV" => "global",
-        _ => "field",
-    }
+    crate::debuginfo::register_name(&p.src, lastpc, reg)
 }
 
 /// `funcnamefromcode`: name of the function called by instruction `pc` of `p`.
 pub fn func_name_from_code(p: &Proto, pc: usize) -> Option<(&'static str, Vec<u8>)> {
-    let i = *p.code().get(pc)?;
-    let tm = match i.op() {
-        OpCode::CALL | OpCode::TAILCALL => return obj_name(p, pc, i.a()),
-        OpCode::TFORCALL => return Some(("for iterator", b"for iterator".to_vec())),
-        OpCode::SELF | OpCode::GETTABUP | OpCode::GETTABLE | OpCode::GETI | OpCode::GETFIELD => {
-            TagMethod::Index
-        }
-        OpCode::SETTABUP | OpCode::SETTABLE | OpCode::SETI | OpCode::SETFIELD => {
-            TagMethod::NewIndex
-        }
-        OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => TagMethod::from_u32(i.c())?,
-        OpCode::UNM => TagMethod::Unm,
-        OpCode::BNOT => TagMethod::BNot,
-        OpCode::LEN => TagMethod::Len,
-        OpCode::CONCAT => TagMethod::Concat,
-        OpCode::EQ => TagMethod::Eq,
-        OpCode::LT | OpCode::LTI | OpCode::GTI => TagMethod::Lt,
-        OpCode::LE | OpCode::LEI | OpCode::GEI => TagMethod::Le,
-        OpCode::CLOSE | OpCode::RETURN => TagMethod::Close,
-        _ => return None,
-    };
-    Some(("metamethod", tm.event_name().as_bytes()[2..].to_vec()))
+    crate::debuginfo::call_site_name(&p.src, pc)
 }
 
 impl Vm {
@@ -311,7 +104,7 @@ impl Vm {
         let Some(p) = self.frame_proto(ci_idx) else {
             return Vec::new();
         };
-        format_varinfo("upvalue", &upval_name(p, idx))
+        format_varinfo("upvalue", &crate::debuginfo::upvalue_name(&p.src, idx))
     }
 
     /// Search `package.loaded` for a function value (`pushglobalfuncname`): `"string.rep"`, `"print"`.
