@@ -68,7 +68,16 @@ fn run(argv: &[String]) -> i32 {
     let mut jit_config = vm.jit_config();
     jit_config.log = opts.jit_log;
     vm.set_jit_config(jit_config);
-    let _ = (opts.perf_map, &opts.jit_dump, opts.gc_stress);
+    // Accepted so scripts and test runners can pass them already; say plainly that they do nothing yet.
+    for (given, flag) in [
+        (opts.perf_map, "--perf-map"),
+        (opts.jit_dump.is_some(), "--jit-dump"),
+        (opts.gc_stress, "--gc-stress"),
+    ] {
+        if given {
+            eprintln!("{PROGNAME}: warning: {flag} is not implemented yet; ignored");
+        }
+    }
     create_arg_table(&mut vm, argv, &opts);
 
     let status = run_all(&mut vm, &opts);
