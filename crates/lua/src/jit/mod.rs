@@ -235,26 +235,35 @@ impl Vm {
     ) -> usize {
         // SAFETY: proto is live (caller contract).
         let p = unsafe { &*proto };
-        let mut e = p.jit.entry.get();
+        let e = self.jit_entry_or_compile(p, |p, c| p.call_count.get() >= c.call_threshold);
         if e == 0 {
-            if p.jit.state.get() != STATE_NONE || self.jit.config.mode == JitMode::Off {
-                return pc;
-            }
-            let hot = match self.jit.config.mode {
-                JitMode::Eager => true,
-                _ => p.call_count.get() >= self.jit.config.call_threshold,
-            };
-            if !hot {
-                return pc;
-            }
-            e = self.jit_compile(p);
-            if e == 0 {
-                return pc;
-            }
+            return pc;
         }
         // SAFETY: `e` is the stub of code compiled for this proto with signature `CompiledFn`;
         // base/upvals are this frame's (caller contract); the flag outlives the call.
         unsafe { self.jit_run(e, upvals, base, pc) }
+    }
+
+    /// The stub of `p`'s compiled code, compiling it first when `hot` says its counter has
+    /// reached its threshold (always in eager mode); 0 while `p` stays interpreted. Shared by the
+    /// frame-entry and back-edge hooks, which differ only in the counter they test.
+    #[inline(always)]
+    fn jit_entry_or_compile(
+        &mut self,
+        p: &Proto,
+        hot: impl FnOnce(&Proto, &JitConfig) -> bool,
+    ) -> usize {
+        let e = p.jit.entry.get();
+        if e != 0 {
+            return e;
+        }
+        if p.jit.state.get() != STATE_NONE || self.jit.config.mode == JitMode::Off {
+            return 0;
+        }
+        if self.jit.config.mode != JitMode::Eager && !hot(p, &self.jit.config) {
+            return 0;
+        }
+        self.jit_compile(p)
     }
 
     /// Interpreter hook at a taken loop back-edge (`backedge!` in `interp.rs`), after the jump:
@@ -273,22 +282,9 @@ impl Vm {
     ) -> usize {
         // SAFETY: proto is live (caller contract).
         let p = unsafe { &*proto };
-        let mut e = p.jit.entry.get();
+        let e = self.jit_entry_or_compile(p, |p, c| p.backedge_count.get() >= c.backedge_threshold);
         if e == 0 {
-            if p.jit.state.get() != STATE_NONE || self.jit.config.mode == JitMode::Off {
-                return pc;
-            }
-            let hot = match self.jit.config.mode {
-                JitMode::Eager => true,
-                _ => p.backedge_count.get() >= self.jit.config.backedge_threshold,
-            };
-            if !hot {
-                return pc;
-            }
-            e = self.jit_compile(p);
-            if e == 0 {
-                return pc;
-            }
+            return pc;
         }
         self.jit.counters.osr_entries += 1;
         if self.jit.config.log {
