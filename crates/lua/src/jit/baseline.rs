@@ -48,7 +48,8 @@ const H_EQK: u32 = 5;
 const H_LT: u32 = 6;
 const H_FORPREP: u32 = 7;
 const H_LEN: u32 = 8;
-const N_HELPERS: usize = 9;
+const H_CALL: u32 = 9;
+const N_HELPERS: usize = 10;
 
 /// Namespace of helper names in `UserExternalName`.
 pub(crate) const HELPER_NAMESPACE: u32 = 1;
@@ -61,8 +62,14 @@ fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
         H_EQ | H_EQK => &[I64, I64],
         H_LT => &[I32, I64, I64],
         H_FORPREP => &[I64],
+        H_CALL => &[I64, I64, I64, I32],
         _ => &[I64, I64],
     }
+}
+
+/// Return type of each helper.
+fn helper_return(h: u32) -> cranelift_codegen::ir::Type {
+    if h == H_CALL { I64 } else { I32 }
 }
 
 /// Result of a translation.
@@ -91,6 +98,7 @@ struct Tx<'a> {
     base: Value,
     upvals: Value,
     intr: Value,
+    vm: Value,
     blocks: Vec<Block>,
     exit: Block,
     scratch: StackSlot,
@@ -107,7 +115,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         return Err("empty proto".into());
     }
     let mut sig = Signature::new(isa.default_call_conv());
-    for _ in 0..4 {
+    for _ in 0..5 {
         sig.params.push(AbiParam::new(I64));
     }
     sig.returns.push(AbiParam::new(I64));
@@ -123,7 +131,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
     fb.switch_to_block(entry);
     let params = fb.block_params(entry).to_vec();
-    let (base, pc, upvals, intr) = (params[0], params[1], params[2], params[3]);
+    let (base, pc, upvals, intr, vm) = (params[0], params[1], params[2], params[3], params[4]);
     // Dispatch on the entry pc.
     let idx = fb.ins().ireduce(I32, pc);
     let def = fb.func.dfg.block_call(exit, &[BlockArg::Value(pc)]);
@@ -147,6 +155,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         base,
         upvals,
         intr,
+        vm,
         blocks,
         exit,
         scratch,
@@ -183,7 +192,7 @@ impl Tx<'_> {
         for &t in helper_params(h) {
             sig.params.push(AbiParam::new(t));
         }
-        sig.returns.push(AbiParam::new(I32));
+        sig.returns.push(AbiParam::new(helper_return(h)));
         let sigref = self.fb.import_signature(sig);
         let name = self
             .fb
@@ -718,6 +727,24 @@ impl Tx<'_> {
                 let src = self.base;
                 self.copy_in(a + 2, src, Self::off(a + 4));
                 self.goto(target);
+            }
+            OpCode::CALL => {
+                // `jit_call` (jit/call.rs): CALL_DONE → next instruction; anything else is
+                // the pc to leave at (or CALL_ERROR, which the exit block passes through).
+                let pcv = self.fb.ins().iconst(I64, pc as i64);
+                let insn = self.fb.ins().iconst(I32, i.0 as i64);
+                let (vm, base) = (self.vm, self.base);
+                let r = self.call(H_CALL, &[vm, base, pcv, insn]);
+                let done = self
+                    .fb
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, r, super::call::CALL_DONE as i64);
+                let next = self.fb.create_block();
+                self.fb
+                    .ins()
+                    .brif(done, next, &[], self.exit, &[BlockArg::Value(r)]);
+                self.fb.switch_to_block(next);
+                self.goto(pc + 1);
             }
             _ => self.exit_here(pc),
         }
