@@ -25,7 +25,8 @@
 use super::runtime_calls::{DONE, EXIT, TO_MMBIN};
 use crate::opcode::{Instruction, OpCode};
 use crate::vm::function::{Proto, UpVal};
-use crate::vm::table::LuaTable;
+use crate::vm::string::LuaString;
+use crate::vm::table::{LuaTable, Node};
 use crate::vm::value::Value as LuaValue;
 use crate::vm::value::{TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL, TAG_STR, TAG_TABLE, TAG_USERDATA};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -57,7 +58,8 @@ pub(crate) const HELPER_NAMESPACE: u32 = 1;
 /// Parameter types of each helper (all return `i32`).
 fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
     match h {
-        H_GET_STR | H_GET | H_SET => &[I64, I64, I64],
+        H_GET_STR => &[I64, I64, I64, I64],
+        H_GET | H_SET => &[I64, I64, I64],
         H_ARITH => &[I32, I64, I64, I64],
         H_EQ | H_EQK => &[I64, I64],
         H_LT => &[I32, I64, I64],
@@ -433,17 +435,11 @@ impl Tx<'_> {
             }
             OpCode::GETTABUP => {
                 let t = self.upval_ptr(i.b());
-                let key = self.k_ptr(i.c() as usize);
-                let dst = self.reg_ptr(a);
-                let r = self.call(H_GET_STR, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.get_field(pc, t, i.c() as usize, a);
             }
             OpCode::GETFIELD => {
                 let t = self.reg_ptr(i.b());
-                let key = self.k_ptr(i.c() as usize);
-                let dst = self.reg_ptr(a);
-                let r = self.call(H_GET_STR, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.get_field(pc, t, i.c() as usize, a);
             }
             OpCode::GETTABLE => {
                 let key = self.payload(i.c());
@@ -506,10 +502,7 @@ impl Tx<'_> {
                 let src = self.base;
                 self.copy_in(a + 1, src, Self::off(i.b()));
                 let t = self.reg_ptr(a + 1);
-                let key = self.k_ptr(i.c() as usize);
-                let dst = self.reg_ptr(a);
-                let r = self.call(H_GET_STR, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.get_field(pc, t, i.c() as usize, a);
             }
             OpCode::ADD | OpCode::SUB | OpCode::MUL => {
                 self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::Reg(i.c()))
@@ -791,6 +784,91 @@ impl Tx<'_> {
         ((hit, slot), miss)
     }
 
+    /// Inline probe of the hash part of the table `*tval` for the constant short-string key
+    /// `K[kidx]` at the key's main position (its hash is known at compile time). On a hit
+    /// (key present with a non-nil value) the builder is left in a new block and the node's
+    /// address is returned; every other case (not a table, no hash part, another key there,
+    /// nil value, not a short-string constant) jumps to `miss`.
+    fn probe_str_node(&mut self, tval: Value, kidx: usize, miss: Block) -> Option<Value> {
+        let kv = self.k[kidx];
+        if kv.tag() != TAG_STR {
+            self.fb.ins().jump(miss, &[]);
+            return None;
+        }
+        let sp = kv.payload() as *const LuaString;
+        // SAFETY: constants of a live proto are live strings.
+        let (short, hash) = unsafe { ((*sp).short, (*sp).hash.get()) };
+        if !short {
+            self.fb.ins().jump(miss, &[]);
+            return None;
+        }
+        let tt = self.fb.ins().load(I64, flags(), tval, 8);
+        let is_t = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_TABLE as i64);
+        let b1 = self.fb.create_block();
+        self.fb.ins().brif(is_t, b1, &[], miss, &[]);
+        self.fb.switch_to_block(b1);
+        let tp = self.fb.ins().load(I64, flags(), tval, 0);
+        let node = self.fb.ins().load(
+            I64,
+            flags(),
+            tp,
+            std::mem::offset_of!(LuaTable, node) as i32,
+        );
+        let b2 = self.fb.create_block();
+        self.fb.ins().brif(node, b2, &[], miss, &[]);
+        self.fb.switch_to_block(b2);
+        let lsz = self.fb.ins().uload8(
+            I64,
+            flags(),
+            tp,
+            std::mem::offset_of!(LuaTable, lsizenode) as i32,
+        );
+        let one = self.fb.ins().iconst(I64, 1);
+        let size = self.fb.ins().ishl(one, lsz);
+        let mask = self.fb.ins().iadd_imm_s(size, -1);
+        let idx = self.fb.ins().band_imm_s(mask, hash as i64);
+        let off = self
+            .fb
+            .ins()
+            .imul_imm_s(idx, std::mem::size_of::<Node>() as i64);
+        let n = self.fb.ins().iadd(node, off);
+        let ko = std::mem::offset_of!(Node, key) as i32;
+        let vo = std::mem::offset_of!(Node, val) as i32;
+        let kt = self.fb.ins().load(I64, flags(), n, ko + 8);
+        let kp = self.fb.ins().load(I64, flags(), n, ko);
+        let vt = self.fb.ins().load(I64, flags(), n, vo + 8);
+        let c1 = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_STR as i64);
+        let c2 = self.fb.ins().icmp_imm_s(IntCC::Equal, kp, sp as i64);
+        let c3 = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, vt, TAG_NIL as i64);
+        let c = self.fb.ins().band(c1, c2);
+        let c = self.fb.ins().band(c, c3);
+        let hit = self.fb.create_block();
+        self.fb.ins().brif(c, hit, &[], miss, &[]);
+        self.fb.switch_to_block(hit);
+        Some(n)
+    }
+
+    /// `R[dst] := T[K[kidx]]` where `tval` points at the value `T` and the key is a constant
+    /// string: [`Self::probe_str_node`], then the `jit_get_str` helper (collision chains,
+    /// `__index` tables), which may exit at `pc`.
+    fn get_field(&mut self, pc: usize, tval: Value, kidx: usize, dst: u32) {
+        let slow = self.fb.create_block();
+        if let Some(n) = self.probe_str_node(tval, kidx, slow) {
+            let vo = std::mem::offset_of!(Node, val) as i32;
+            self.copy_in(dst, n, vo);
+            self.goto(pc + 1);
+        }
+        self.fb.switch_to_block(slow);
+        let key = self.k_ptr(kidx);
+        let d = self.reg_ptr(dst);
+        let vm = self.vm;
+        let r = self.call(H_GET_STR, &[vm, tval, key, d]);
+        self.done_or_exit(pc, r);
+    }
+
     /// `SET*` through the `jit_set` helper.
     fn table_set(&mut self, pc: usize, i: Instruction) {
         let a = i.a();
@@ -804,6 +882,26 @@ impl Tx<'_> {
             OpCode::SETI => self.scratch_int(i.b() as i64),
             _ => self.k_ptr(i.b() as usize),
         };
+        if matches!(i.op(), OpCode::SETFIELD | OpCode::SETTABUP) {
+            // Overwrite an existing non-nil field inline (no `__newindex` can be involved).
+            let slow = self.fb.create_block();
+            if let Some(n) = self.probe_str_node(t, i.b() as usize, slow) {
+                let (vp, vt) = if i.k() {
+                    let v = self.k[i.c() as usize];
+                    (
+                        self.fb.ins().iconst(I64, v.payload() as i64),
+                        self.fb.ins().iconst(I64, v.tag() as i64),
+                    )
+                } else {
+                    (self.payload(i.c()), self.tag(i.c()))
+                };
+                let vo = std::mem::offset_of!(Node, val) as i32;
+                self.fb.ins().store(flags(), vp, n, vo);
+                self.fb.ins().store(flags(), vt, n, vo + 8);
+                self.goto(pc + 1);
+            }
+            self.fb.switch_to_block(slow);
+        }
         let v = if i.k() {
             self.k_ptr(i.c() as usize)
         } else {

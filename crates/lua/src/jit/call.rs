@@ -93,7 +93,12 @@ impl Vm {
     ///
     /// # Safety
     /// As [`jit_call`].
-    unsafe fn jit_call_impl(&mut self, base: *mut Value, pc: usize, i: Instruction) -> LuaResult<u64> {
+    unsafe fn jit_call_impl(
+        &mut self,
+        base: *mut Value,
+        pc: usize,
+        i: Instruction,
+    ) -> LuaResult<u64> {
         if self.hook_mask != 0 {
             return Ok(pc as u64);
         }
@@ -153,7 +158,12 @@ impl Vm {
             if nresults >= 0 {
                 (*th).top = caller_top;
             }
-            Ok(CALL_DONE)
+            // The callee may have set a debug hook: let the interpreter take over.
+            Ok(if self.hook_mask != 0 {
+                pc as u64 + 1
+            } else {
+                CALL_DONE
+            })
         }
     }
 
