@@ -103,20 +103,39 @@ impl Vm {
             return Ok(pc as u64);
         }
         let th: *mut LuaThread = self.th;
-        // SAFETY: (whole block) `th` is the running thread; its top frame is the caller (a Lua
-        // frame whose register 0 is `base`); register indices are below max_stack (front-end
-        // invariant) so `func` and its arguments are inside the frame; closures and protos
-        // reachable from the stack are live.
+        // SAFETY: `th` is the running thread whose top frame is the caller, with register 0 at
+        // `base` (caller contract).
+        let func = unsafe { (base.offset_from((*th).stack)) as usize } + i.a() as usize;
+        let b = i.b() as usize;
+        // SAFETY: caller contract; `func + b` is inside the frame (front-end invariant).
+        unsafe { self.jit_call_value(func, (b != 0).then_some(func + b), i.c() as i32 - 1, pc) }
+    }
+
+    /// Call the value in slot `func` (arguments up to `top`, or up to the current `th.top`
+    /// when `None`) from the compiled caller at `pc`, wanting `nresults` (`-1` = all); the
+    /// result protocol of [`jit_call`]. Shared by `CALL` and `TFORCALL`.
+    ///
+    /// # Safety
+    /// The top frame is a Lua frame running compiled code; `func` and its arguments are slots
+    /// of that frame.
+    pub(crate) unsafe fn jit_call_value(
+        &mut self,
+        func: usize,
+        top: Option<usize>,
+        nresults: i32,
+        pc: usize,
+    ) -> LuaResult<u64> {
+        let th: *mut LuaThread = self.th;
+        // SAFETY: (whole block) `th` is the running thread; its top frame is the caller;
+        // register indices are below max_stack (front-end invariant) so `func` and its
+        // arguments are inside the frame; closures and protos reachable from the stack are live.
         unsafe {
             let ci_idx = (&(*th).ci).len() - 1;
             let caller_top = (&(*th).ci).get_unchecked(ci_idx).top;
-            let func = (base.offset_from((*th).stack)) as usize + i.a() as usize;
-            let b = i.b() as usize;
-            let nresults = i.c() as i32 - 1;
             let fv = (*th).get(func);
             if fv.tag == TAG_NATIVE {
-                if b != 0 {
-                    (*th).top = func + b;
+                if let Some(t) = top {
+                    (*th).top = t;
                 }
                 (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
                 self.precall(func, nresults)?;
@@ -149,8 +168,8 @@ impl Vm {
                     return Ok(pc as u64);
                 }
             }
-            if b != 0 {
-                (*th).top = func + b;
+            if let Some(t) = top {
+                (*th).top = t;
             }
             (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
             self.push_lua_frame(func, fv, nresults)?;
@@ -222,6 +241,19 @@ impl Vm {
                             }
                         }
                         (*th).top = func + if nresults < 0 { 1 } else { nresults as usize };
+                        return Ok(());
+                    }
+                    OpCode::RETURN if !ins.k() && ins.c() == 0 => {
+                        // No upvalues to close, not vararg: `finish_return` as the
+                        // interpreter does (the frame is not CIST_FRESH, so it never reports
+                        // the end of an `execute`).
+                        let ra = func + 1 + ins.a() as usize;
+                        let n = if ins.b() != 0 {
+                            ins.b() as usize - 1
+                        } else {
+                            (*th).top - ra
+                        };
+                        self.finish_return(ci_idx, ra, n);
                         return Ok(());
                     }
                     _ => {}

@@ -39,6 +39,7 @@
 
 pub mod baseline;
 pub mod call;
+pub mod ops;
 pub mod runtime_calls;
 pub mod tiering;
 

@@ -1167,7 +1167,7 @@ impl Vm {
     /// Finish a return from frame `ci_idx` with `n` results at `first`: move them, pop the frame.
     /// Returns `true` when the frame was the fresh entry frame (the dispatch loop must exit).
     #[inline(always)]
-    fn finish_return(&mut self, ci_idx: usize, first: usize, n: usize) -> bool {
+    pub(crate) fn finish_return(&mut self, ci_idx: usize, first: usize, n: usize) -> bool {
         let th = self.th_mut();
         let cur = th.ci[ci_idx];
         th.ci.pop();
