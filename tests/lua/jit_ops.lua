@@ -77,3 +77,31 @@ local function bad_iter() return function() error("iterator failed") end end
 print(pcall(function() for x in bad_iter() do end end))
 for _ = 1, 1100 do ok, e = pcall(function() for x in nil do end end) end
 print(ok, e)
+
+-- TAILCALL of natives (the frame returns the native's results), incl. from vararg frames
+-- entered at a loop header, and SETLIST with fixed and open counts.
+local function mk(x) return setmetatable({x}, V) end
+local function vsum(...)
+  local s = 0
+  for i = 1, select("#", ...) do s = s + (select(i, ...)) end
+  return tostring(s)
+end
+local function opensel(...) return select("#", ...) end
+local m, vs, os_ = nil, nil, 0
+for i = 1, 3000 do
+  m = mk(i)
+  vs = vsum(i, 1, 2, 3)
+  os_ = os_ + opensel(mk(i)) + opensel(table.unpack({1, 2, i}))
+end
+print(getmetatable(m) == V, m[1], vs, os_)
+local function fl(x) return math.floor(x) end
+for i = 1, 1100 do ok, e = pcall(fl, "z" .. i) end
+print(ok, e)
+local function three() return 7, 8, 9 end
+local lists = 0
+for i = 1, 3000 do
+  local l = {i, i + 1, three()}
+  local l2 = {three(), three()}
+  lists = lists + #l + #l2 + l[5] + l2[4]
+end
+print(lists)

@@ -151,6 +151,10 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
     fb.ins()
         .brif(big, exit, &[BlockArg::Value(pc)], dispatch, &[]);
     fb.switch_to_block(dispatch);
+    // Frame start (pc 0, every call) goes straight to the first instruction.
+    let table = fb.create_block();
+    fb.ins().brif(pc, table, &[], blocks[0], &[]);
+    fb.switch_to_block(table);
     fb.ins().br_table(idx, jt);
 
     let mut tx = Tx {
@@ -735,7 +739,9 @@ impl Tx<'_> {
             | OpCode::MMBIN
             | OpCode::MMBINI
             | OpCode::MMBINK
-            | OpCode::TFORCALL => self.vm_helper(H_OP, pc, i),
+            | OpCode::TFORCALL
+            | OpCode::TAILCALL => self.vm_helper(H_OP, pc, i),
+            OpCode::SETLIST if !i.k() => self.vm_helper(H_OP, pc, i),
             _ => self.exit_here(pc),
         }
     }

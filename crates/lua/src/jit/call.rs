@@ -64,6 +64,10 @@ use crate::vm::value::{TAG_LCL, TAG_NATIVE, Value};
 pub const CALL_DONE: u64 = u64::MAX - 1;
 /// Result of compiled code or [`jit_call`]: a Lua error is pending (`JitState::pending_error`).
 pub const CALL_ERROR: u64 = u64::MAX;
+/// Result of compiled code or a helper: the frame has returned (its results are in place and
+/// the frame is popped, by `finish_return`, whose "was `CIST_FRESH`" answer is in
+/// `JitState::returned_fresh`); whoever ran the compiled code continues with the caller.
+pub const FRAME_RETURNED: u64 = u64::MAX - 2;
 /// Native stack (bytes) that must remain above the VM's native-stack guard for the helper to
 /// nest another compiled call; below that it declines and the interpreter makes the call.
 pub const NEST_RESERVE: usize = 128 * 1024;
@@ -118,6 +122,7 @@ impl Vm {
     /// # Safety
     /// The top frame is a Lua frame running compiled code; `func` and its arguments are slots
     /// of that frame.
+    #[inline(always)]
     pub(crate) unsafe fn jit_call_value(
         &mut self,
         func: usize,
@@ -217,6 +222,10 @@ impl Vm {
             let r = f(base, 0, upvals, flag, self as *mut Vm);
             if r == CALL_ERROR {
                 return Err(self.jit_take_error());
+            }
+            if r == FRAME_RETURNED {
+                // (Not CIST_FRESH: this frame was pushed by `jit_call_value`.)
+                return Ok(());
             }
             let pc = r as usize;
             let p = &*(*cl).proto;

@@ -146,6 +146,9 @@ pub struct JitState {
     /// The error of a call made by compiled code, on its way out through compiled frames
     /// ([`call::CALL_ERROR`]).
     pub(crate) pending_error: Option<crate::vm::error::LuaError>,
+    /// Set with [`call::FRAME_RETURNED`]: whether the returned frame was `CIST_FRESH` (the
+    /// interpreter then leaves `execute`).
+    pub(crate) returned_fresh: bool,
 }
 
 impl Default for JitState {
@@ -167,6 +170,7 @@ impl Default for JitState {
             unavailable: false,
             counters: JitCounters::default(),
             pending_error: None,
+            returned_fresh: false,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Instructions that allocate, run metamethods or call, performed for compiled code without
 //! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values
-//! with `__len` (or non-tables), and `TFORCALL`.
+//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, and `TAILCALL` of a native function
+//! (which ends the frame: [`FRAME_RETURNED`]).
 //!
 //! Without this helper each of them is an exit: the interpreter runs the instruction and the
 //! rest of the loop iteration, and compiled code is re-entered only at the next back-edge, so
@@ -19,7 +20,7 @@
     reason = "explicit `&(*ptr).field` borrows are required by rustc's dangerous_implicit_autorefs lint"
 )]
 
-use super::call::{CALL_DONE, CALL_ERROR};
+use super::call::{CALL_DONE, CALL_ERROR, FRAME_RETURNED};
 use crate::opcode::{Instruction, OpCode, TagMethod};
 use crate::vm::Vm;
 use crate::vm::error::LuaResult;
@@ -51,7 +52,12 @@ impl Vm {
     ///
     /// # Safety
     /// As [`jit_op`].
-    unsafe fn jit_op_impl(&mut self, base: *mut Value, pc: usize, i: Instruction) -> LuaResult<u64> {
+    unsafe fn jit_op_impl(
+        &mut self,
+        base: *mut Value,
+        pc: usize,
+        i: Instruction,
+    ) -> LuaResult<u64> {
         let th: *mut LuaThread = self.th;
         // SAFETY: (whole block) `th` is the running thread and its top frame the compiled Lua
         // frame with register 0 at `base`; register indices are below max_stack (front-end
@@ -141,6 +147,57 @@ impl Vm {
                     *reg(a + 6) = *reg(a + 2);
                     let func = base_idx + a as usize + 4;
                     return self.jit_call_value(func, Some(func + 3), i.c() as i32, pc);
+                }
+                OpCode::SETLIST => {
+                    // (`k` forms, with an EXTRAARG, are left to the interpreter.)
+                    let a = i.a() as usize;
+                    let n = if i.b() != 0 {
+                        i.b() as usize
+                    } else {
+                        (*th).top - (base_idx + a) - 1
+                    };
+                    let last = i.c() as usize;
+                    let t = (*reg(a as u32)).payload as *mut crate::vm::table::LuaTable;
+                    let end = last + n;
+                    if end > (*t).asize as usize {
+                        let nh = (*t).node_len();
+                        let d = (*t).resize(end, nh);
+                        self.heap.adjust(d);
+                    }
+                    for j in 1..=n {
+                        *(*t).array.add(last + j - 1) = *reg((a + j) as u32);
+                    }
+                    (*th).top = ci.top;
+                    return Ok(CALL_DONE);
+                }
+                OpCode::TAILCALL => {
+                    // A native callee runs here with this frame still on the call stack, then
+                    // the frame returns its results: exactly the interpreter's TAILCALL of a
+                    // native. Lua callees (a real tail call that replaces the frame) are left
+                    // to the interpreter.
+                    let a = i.a() as usize;
+                    let func = base_idx + a;
+                    if (*th).get(func).tag != crate::vm::value::TAG_NATIVE {
+                        return Ok(pc as u64);
+                    }
+                    if i.b() != 0 {
+                        (*th).top = func + i.b() as usize;
+                    }
+                    if i.k() {
+                        self.close_upvals(base_idx);
+                    }
+                    let delta = if i.c() != 0 {
+                        ci.nextraargs as usize + i.c() as usize
+                    } else {
+                        0
+                    };
+                    self.precall(func, -1)?;
+                    let n = (*th).top - func;
+                    if delta != 0 {
+                        (&mut (*th).ci).get_unchecked_mut(ci_idx).func -= delta;
+                    }
+                    self.jit.returned_fresh = self.finish_return(ci_idx, func, n);
+                    return Ok(FRAME_RETURNED);
                 }
                 _ => return Ok(pc as u64),
             }

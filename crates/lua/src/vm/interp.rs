@@ -101,6 +101,13 @@ impl Vm {
                 // debug hooks are active (compiled code does not call them).
                 if !hooked {
                     pc = self.jit_frame_entry(proto, upvals, base, pc)?;
+                    if pc == crate::jit::call::FRAME_RETURNED as usize {
+                        // Compiled code finished the frame (a native in tail position).
+                        if self.jit.returned_fresh {
+                            return Ok(true);
+                        }
+                        continue 'newframe;
+                    }
                     if self.hook_mask != 0 {
                         // A function called by compiled code set a debug hook: restart the
                         // frame in the hooked loop.
@@ -165,6 +172,12 @@ impl Vm {
                         // compiled code runs the frame until an instruction it leaves to us.
                         if !hooked {
                             pc = self.jit_backedge(proto, upvals, base, pc)?;
+                            if pc == crate::jit::call::FRAME_RETURNED as usize {
+                                if self.jit.returned_fresh {
+                                    return Ok(true);
+                                }
+                                continue 'newframe;
+                            }
                             if self.hook_mask != 0 {
                                 (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
                                 continue 'newframe;
