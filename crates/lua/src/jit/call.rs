@@ -17,7 +17,7 @@
 //!   interpreter: `pc` itself (the helper declined; the interpreter performs the call), or
 //!   `pc + 1` (the call is done but the interpreter must continue, e.g. a debug hook was set
 //!   by the callee), or [`CALL_ERROR`]: a Lua error is pending in `JitState::pending_error` and
-//!   every compiled frame returns it unchanged to whoever ran it ([`super::Vm::jit_run`] turns
+//!   every compiled frame returns it unchanged to whoever ran it (`Vm::jit_run` turns
 //!   it back into `Err`).
 //!
 //! The helper declines (returns `pc`) when debug hooks are active, when the callee is a Lua

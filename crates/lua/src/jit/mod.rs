@@ -5,30 +5,48 @@
 //! A compiled proto is one Cranelift function with the signature of [`CompiledFn`]:
 //!
 //! ```text
-//! extern "C" fn(base: *mut Value, pc: u64, upvals: *const *mut UpVal, interrupt: *const AtomicBool) -> u64
+//! extern "C-unwind" fn(base: *mut Value, pc: u64, upvals: *const *mut UpVal,
+//!                      interrupt: *const AtomicBool, vm: *mut Vm) -> u64
 //! ```
 //!
 //! It runs the frame whose register 0 is at `base`, starting at the bytecode instruction `pc`
-//! (any instruction boundary: a jump table maps `pc` to the instruction's block), and returns
-//! the pc of the first instruction it leaves to the interpreter. The interpreter then continues
-//! at that pc in the very same frame. Registers always live in their VM stack slots (the stack
-//! never moves, DESIGN §4), so entering or leaving compiled code needs no state transfer at all:
-//! entry at a loop header is OSR entry for every loop kind (numeric and generic `for`, `while`,
-//! `repeat`), and leaving at any instruction is an exact "deopt" to the interpreter.
+//! (any instruction boundary: a jump table maps `pc` to the instruction's block; pc 0 goes
+//! straight to the first block), and returns the pc of the first instruction it leaves to the
+//! interpreter. The interpreter then continues at that pc in the very same frame. Registers
+//! always live in their VM stack slots (the stack never moves, DESIGN §4), so entering or
+//! leaving compiled code needs no state transfer at all: entry at a loop header is OSR entry
+//! for every loop kind (numeric and generic `for`, `while`, `repeat`), and leaving at any
+//! instruction is an exact "deopt" to the interpreter. Two more results exist:
+//! [`call::CALL_ERROR`] (a Lua error is pending, see below) and [`call::FRAME_RETURNED`] (the
+//! frame already returned: a native called in tail position).
 //!
-//! The compiled code runs inline only instructions that **cannot raise, allocate, call out or
-//! switch frames** (moves, constants, integer/float arithmetic and comparisons with Lua's exact
-//! semantics, jumps, numeric `for`, upvalue access, raw table reads/writes on existing slots
-//! through the pure helpers of [`runtime_calls`]). Everything else (calls, returns, metamethods,
-//! errors, allocation, concatenation, closures, varargs) exits to the interpreter at that
-//! instruction, so error messages, line numbers, tracebacks, coroutines, stack overflow and GC
-//! behave exactly as in the interpreter *by construction*: compiled code is never on the native
-//! stack when a Lua error, a yield or a collection happens.
+//! Three kinds of instructions:
+//! * **inline**: moves, constants, integer/float arithmetic and comparisons with Lua's exact
+//!   semantics, jumps, numeric `for`, upvalue access, array-part reads/writes and hash-part
+//!   probes of constant string keys; with the pure helpers of [`runtime_calls`] (no allocation,
+//!   no Lua code, no error) for the less common cases;
+//! * **performed by a VM helper** ([`call::jit_call`] for `CALL`, [`ops::jit_op`] for
+//!   `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN*`, `LEN` with `__len`, `TFORCALL`, `SETLIST`,
+//!   `TAILCALL` of a native): these run Lua code, allocate, collect or raise. They use the
+//!   interpreter's own functions after saving the pc and exposing the frame, so messages,
+//!   tracebacks and metamethods are the interpreter's. A Lua callee with compiled code runs
+//!   nested on the native stack (until 128 KiB above the native stack guard; deeper calls are
+//!   left to the interpreter, which costs no native stack);
+//! * **exits**: everything else (varargs, to-be-closed variables, `CLOSE`, tail calls of Lua
+//!   functions, ...) returns its pc to the interpreter.
+//!
+//! Invariants across helper calls: compiled code holds no Lua value in a machine register
+//! across a call (so a collection inside it is precise: every live reference is in a VM
+//! slot, DESIGN §4); errors travel as values: a helper stores the error in
+//! `JitState::pending_error` and returns [`call::CALL_ERROR`], which every compiled frame
+//! passes to its exit unchanged and `Vm::jit_run` turns back into `Err`; nothing unwinds
+//! through compiled frames except the forced unwind of a collected suspended coroutine, which
+//! the `C-unwind` ABI and moonlift-jit's registered unwind info allow.
 //!
 //! # Tier-up ([`tiering`])
 //!
-//! The interpreter calls [`Vm::jit_frame_entry`] when a frame starts or resumes (after a call
-//! returns into it) and [`Vm::jit_backedge`] at every taken loop back-edge. A proto is compiled
+//! The interpreter calls `Vm::jit_frame_entry` when a frame starts or resumes (after a call
+//! returns into it) and `Vm::jit_backedge` at every taken loop back-edge. A proto is compiled
 //! when its call counter reaches [`JitConfig::call_threshold`] or its back-edge counter reaches
 //! [`JitConfig::backedge_threshold`] (`--jit=eager`: at first call / first back-edge). The code is
 //! published in the proto's `moonlift-jit` entry cell; the interpreter calls through the cell's
@@ -52,7 +70,7 @@ use std::sync::atomic::AtomicBool;
 
 /// Signature of compiled code; see the module doc. Returns the pc at which the interpreter
 /// resumes the frame, or [`call::CALL_ERROR`] when a Lua error raised inside a call made by
-/// the compiled code is pending in [`JitState::pending_error`]. `vm` is the running VM (for
+/// the compiled code is pending in `JitState::pending_error`. `vm` is the running VM (for
 /// [`call::jit_call`]). `C-unwind`: see [`call`] (forced unwinds of collected coroutines).
 pub type CompiledFn = unsafe extern "C-unwind" fn(
     base: *mut Value,
@@ -285,7 +303,7 @@ impl Vm {
     /// first when its back-edge counter is hot. Returns the pc at which the interpreter continues.
     ///
     /// # Safety
-    /// As [`Vm::jit_frame_entry`].
+    /// As `Vm::jit_frame_entry`.
     #[inline(always)]
     pub(crate) unsafe fn jit_backedge(
         &mut self,
