@@ -105,3 +105,21 @@ for i = 1, 3000 do
   lists = lists + #l + #l2 + l[5] + l2[4]
 end
 print(lists)
+
+-- Vararg functions called from compiled code (VARARGPREP re-entry, VARARG, RETURN from a
+-- vararg frame), with fixed parameters, nil holes and multiple results.
+local function va(a, ...)
+  local n = select("#", ...)
+  local x, y = ...
+  local t = {...}
+  return a, n, x, y, #t, ...
+end
+local function va0(...) return ... end
+local function vcount(...) local c = 0 for _ in pairs({...}) do c = c + 1 end return c end
+local vsum2 = 0
+for i = 1, 3000 do
+  local a, n, x, y, tn, p, q, r = va(i, i + 1, nil, i + 3)
+  vsum2 = vsum2 + a + n + x + (y == nil and 1 or 0) + tn + p + r + (q == nil and 1 or 0)
+  vsum2 = vsum2 + select("#", va0()) + select("#", va0(nil, nil)) + vcount(va0(1, 2, 3))
+end
+print(vsum2, va(1), va0(4, 5, 6))

@@ -740,6 +740,7 @@ impl Tx<'_> {
             | OpCode::MMBINI
             | OpCode::MMBINK
             | OpCode::TFORCALL
+            | OpCode::VARARG
             | OpCode::TAILCALL => self.vm_helper(H_OP, pc, i),
             OpCode::SETLIST if !i.k() => self.vm_helper(H_OP, pc, i),
             _ => self.exit_here(pc),

@@ -212,14 +212,25 @@ impl Vm {
     ) -> LuaResult<()> {
         let th: *mut LuaThread = self.th;
         // SAFETY: (whole block) as `jit_call_impl`; the callee's frame is the top frame and its
-        // base is `func + 1` (non-vararg frames; a vararg proto's first instruction VARARGPREP
-        // is an exit, so its code leaves at pc 0 before touching registers).
+        // base is `func + 1` until a vararg proto's first instruction VARARGPREP (an exit at
+        // pc 0, before any register is touched) moves it; we then re-enter at pc 1 with the
+        // frame's new base.
         unsafe {
-            let base = (*th).stack.add(func + 1);
+            let mut base = (*th).stack.add(func + 1);
             let upvals = (&(*cl).upvals).as_ptr();
             let f: CompiledFn = std::mem::transmute::<usize, CompiledFn>(entry);
             let flag: *const std::sync::atomic::AtomicBool = &*self.interrupt;
-            let r = f(base, 0, upvals, flag, self as *mut Vm);
+            let p = &*(*cl).proto;
+            let ci_idx = (&(*th).ci).len() - 1;
+            let mut r = f(base, 0, upvals, flag, self as *mut Vm);
+            if r == 0
+                && p.src.is_vararg
+                && let Some(&ins) = p.code().first().filter(|i| i.op() == OpCode::VARARGPREP)
+            {
+                self.vararg_prep(ci_idx, ins.a() as usize);
+                base = (*th).stack.add((&(*th).ci).get_unchecked(ci_idx).base);
+                r = f(base, 1, upvals, flag, self as *mut Vm);
+            }
             if r == CALL_ERROR {
                 return Err(self.jit_take_error());
             }
@@ -228,8 +239,6 @@ impl Vm {
                 return Ok(());
             }
             let pc = r as usize;
-            let p = &*(*cl).proto;
-            let ci_idx = (&(*th).ci).len() - 1;
             if let Some(&ins) = p.code().get(pc) {
                 match ins.op() {
                     OpCode::RETURN0 => {
@@ -252,16 +261,20 @@ impl Vm {
                         (*th).top = func + if nresults < 0 { 1 } else { nresults as usize };
                         return Ok(());
                     }
-                    OpCode::RETURN if !ins.k() && ins.c() == 0 => {
-                        // No upvalues to close, not vararg: `finish_return` as the
-                        // interpreter does (the frame is not CIST_FRESH, so it never reports
-                        // the end of an `execute`).
-                        let ra = func + 1 + ins.a() as usize;
+                    OpCode::RETURN if !ins.k() => {
+                        // No upvalues to close: `finish_return` as the interpreter does (the
+                        // frame is not CIST_FRESH, so it never reports the end of an
+                        // `execute`); a vararg frame first moves `func` back down.
+                        let cur = (&mut (*th).ci).get_unchecked_mut(ci_idx);
+                        let ra = cur.base + ins.a() as usize;
                         let n = if ins.b() != 0 {
                             ins.b() as usize - 1
                         } else {
                             (*th).top - ra
                         };
+                        if ins.c() != 0 {
+                            cur.func -= cur.nextraargs as usize + ins.c() as usize;
+                        }
                         self.finish_return(ci_idx, ra, n);
                         return Ok(());
                     }

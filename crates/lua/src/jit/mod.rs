@@ -27,12 +27,13 @@
 //!   no Lua code, no error) for the less common cases;
 //! * **performed by a VM helper** ([`call::jit_call`] for `CALL`, [`ops::jit_op`] for
 //!   `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN*`, `LEN` with `__len`, `TFORCALL`, `SETLIST`,
-//!   `TAILCALL` of a native): these run Lua code, allocate, collect or raise. They use the
+//!   `TAILCALL` of a native, `VARARG`): these run Lua code, allocate, collect or raise. They use the
 //!   interpreter's own functions after saving the pc and exposing the frame, so messages,
 //!   tracebacks and metamethods are the interpreter's. A Lua callee with compiled code runs
 //!   nested on the native stack (until 128 KiB above the native stack guard; deeper calls are
 //!   left to the interpreter, which costs no native stack);
-//! * **exits**: everything else (varargs, to-be-closed variables, `CLOSE`, tail calls of Lua
+//! * **exits**: everything else (`VARARGPREP`, which moves the frame: the CALL helper
+//!   performs it and re-enters at pc 1; to-be-closed variables, `CLOSE`, tail calls of Lua
 //!   functions, ...) returns its pc to the interpreter.
 //!
 //! Invariants across helper calls: compiled code holds no Lua value in a machine register

@@ -1,6 +1,6 @@
 //! Instructions that allocate, run metamethods or call, performed for compiled code without
 //! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values
-//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, and `TAILCALL` of a native function
+//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, `VARARG`, and `TAILCALL` of a native function
 //! (which ends the frame: [`FRAME_RETURNED`]).
 //!
 //! Without this helper each of them is an exit: the interpreter runs the instruction and the
@@ -147,6 +147,10 @@ impl Vm {
                     *reg(a + 6) = *reg(a + 2);
                     let func = base_idx + a as usize + 4;
                     return self.jit_call_value(func, Some(func + 3), i.c() as i32, pc);
+                }
+                OpCode::VARARG => {
+                    self.vararg_copy(ci_idx, i.a() as usize, i.c())?;
+                    return Ok(CALL_DONE);
                 }
                 OpCode::SETLIST => {
                     // (`k` forms, with an EXTRAARG, are left to the interpreter.)

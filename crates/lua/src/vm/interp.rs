@@ -1111,57 +1111,15 @@ impl Vm {
                             gc_check!();
                         }
                         OpCode::VARARG => {
-                            let a = i.a() as usize;
-                            let cur = *(&(*th).ci).get_unchecked(ci_idx);
-                            let nextra = cur.nextraargs as usize;
-                            let wanted = i.c() as isize - 1;
-                            let n = if wanted < 0 { nextra } else { wanted as usize };
-                            if wanted < 0 {
-                                if base_idx + a + n > super::thread::LUAI_MAXSTACK {
-                                    savepc!();
-                                    return Err(self.stack_overflow());
-                                }
-                                (*th).top = base_idx + a + n;
-                                if (*th).top > (*th).hwm {
-                                    (*th).hwm = (*th).top;
-                                }
-                            }
-                            for j in 0..n {
-                                let v = if j < nextra {
-                                    (*th).get(cur.func - nextra + j)
-                                } else {
-                                    Value::NIL
-                                };
-                                reg!(a + j) = v;
-                            }
+                            savepc!();
+                            tryp!(self.vararg_copy(ci_idx, i.a() as usize, i.c()));
                         }
                         OpCode::VARARGPREP => {
-                            let nfix = i.a() as usize;
-                            let cur = *(&(*th).ci).get_unchecked(ci_idx);
-                            let actual = (*th).top - cur.func - 1;
-                            let nextra = actual.saturating_sub(nfix);
-                            let newfunc = (*th).top;
-                            // Copy the function and the fixed parameters above the varargs.
-                            let fv = (*th).get(cur.func);
-                            (*th).set(newfunc, fv);
-                            for j in 1..=nfix {
-                                let v = (*th).get(cur.func + j);
-                                (*th).set(newfunc + j, v);
-                                (*th).set(cur.func + j, Value::NIL);
-                            }
-                            let shift = actual + 1;
-                            let c = (&mut (*th).ci).get_unchecked_mut(ci_idx);
-                            c.nextraargs = nextra as u32;
-                            c.func += shift;
-                            c.base += shift;
-                            c.top += shift;
+                            self.vararg_prep(ci_idx, i.a() as usize);
+                            let c = *(&(*th).ci).get_unchecked(ci_idx);
                             base_idx = c.base;
                             ci_top = c.top;
                             base = (*th).stack.add(base_idx);
-                            (*th).top = ci_top;
-                            if ci_top > (*th).hwm {
-                                (*th).hwm = ci_top;
-                            }
                             if hooked && !self.in_hook {
                                 // The call hook of a vararg function runs now (lvm.c OP_VARARGPREP);
                                 // the next instruction then counts as a new line.
@@ -1190,6 +1148,68 @@ impl Vm {
         }
         self.after_return(cur.nresults);
         false
+    }
+
+    /// `VARARG A C` for the frame `ci_idx` (lvm.c `luaT_getvarargs`): copy `C - 1` extra
+    /// arguments (all of them, setting `top`, when `C == 0`) to the registers from `A`.
+    /// Errors: "stack overflow" when all of them do not fit. Shared with compiled code.
+    pub(crate) fn vararg_copy(&mut self, ci_idx: usize, a: usize, c: u32) -> LuaResult<()> {
+        let th = self.th_mut();
+        let cur = th.ci[ci_idx];
+        let base_idx = cur.base;
+        let nextra = cur.nextraargs as usize;
+        let wanted = c as isize - 1;
+        let n = if wanted < 0 { nextra } else { wanted as usize };
+        if wanted < 0 {
+            if base_idx + a + n > super::thread::LUAI_MAXSTACK {
+                return Err(self.stack_overflow());
+            }
+            th.top = base_idx + a + n;
+            if th.top > th.hwm {
+                th.hwm = th.top;
+            }
+        }
+        for j in 0..n {
+            let v = if j < nextra {
+                th.get(cur.func - nextra + j)
+            } else {
+                Value::NIL
+            };
+            th.set(base_idx + a + j, v);
+        }
+        Ok(())
+    }
+
+    /// `VARARGPREP` (lvm.c `luaT_adjustvarargs`) for the frame `ci_idx` with `nfix` fixed
+    /// parameters: copy the function and the fixed parameters above the actual arguments, so
+    /// the extra arguments stay below the new `func`; moves the frame's `func`/`base`/`top`
+    /// up and sets `nextraargs` and the thread's `top`. Shared with compiled code
+    /// (`jit/call.rs`), which re-enters at pc 1 with the new base.
+    pub(crate) fn vararg_prep(&mut self, ci_idx: usize, nfix: usize) {
+        let th = self.th_mut();
+        let cur = th.ci[ci_idx];
+        let actual = th.top - cur.func - 1;
+        let nextra = actual.saturating_sub(nfix);
+        let newfunc = th.top;
+        // Copy the function and the fixed parameters above the varargs.
+        let fv = th.get(cur.func);
+        th.set(newfunc, fv);
+        for j in 1..=nfix {
+            let v = th.get(cur.func + j);
+            th.set(newfunc + j, v);
+            th.set(cur.func + j, Value::NIL);
+        }
+        let shift = actual + 1;
+        let c = &mut th.ci[ci_idx];
+        c.nextraargs = nextra as u32;
+        c.func += shift;
+        c.base += shift;
+        c.top += shift;
+        let top = c.top;
+        th.top = top;
+        if top > th.hwm {
+            th.hwm = top;
+        }
     }
 
     /// After returning into a Lua caller: restore its `top` when it wanted a fixed count.
