@@ -280,6 +280,12 @@ impl Vm {
         self.jit.rt.as_ref().map_or(0, |rt| rt.code_usage().in_use)
     }
 
+    /// Code freed so far because the GC collected protos: `(blobs, bytes)` returned to
+    /// `moonlift-jit`'s code memory by this VM's reclamation passes.
+    pub fn jit_code_freed(&self) -> (u64, u64) {
+        (self.jit.infra.freed_blobs, self.jit.infra.freed_bytes)
+    }
+
     /// After a collection (`gc.rs`, `full_gc`): release the code of protos the sweep freed
     /// (cell back to the lazy thunk, blob retired, function id to the free list) and reclaim
     /// retired blobs. Cheap when nothing died.
