@@ -232,12 +232,21 @@ impl Vm {
         if self.heap.due() {
             self.gc_slow()?;
         }
+        if self.hook_mask != 0 {
+            let ci_idx = self.th().ci.len() - 1;
+            self.hook_native_call(ci_idx, top - func - 1)?;
+        }
         // SAFETY: f is a live native closure.
         let nf = unsafe { (*(f.payload as *mut super::function::NativeClosure)).f };
         let n = nf(self)?;
         let th = self.th_mut();
         let n = n.min(th.top - func - 1);
         let first = th.top - n;
+        if self.hook_mask != 0 {
+            let ci_idx = self.th().ci.len() - 1;
+            self.hook_return(ci_idx, first, n)?;
+        }
+        let th = self.th_mut();
         th.ci.pop();
         self.move_results(func, first, n, nresults);
         Ok(())
