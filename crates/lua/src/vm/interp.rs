@@ -100,7 +100,13 @@ impl Vm {
                 // compiled code (if any) runs from `pc` and tells where to continue. Not while
                 // debug hooks are active (compiled code does not call them).
                 if !hooked {
-                    pc = self.jit_frame_entry(proto, upvals, base, pc);
+                    pc = self.jit_frame_entry(proto, upvals, base, pc)?;
+                    if self.hook_mask != 0 {
+                        // A function called by compiled code set a debug hook: restart the
+                        // frame in the hooked loop.
+                        (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
+                        continue 'newframe;
+                    }
                 }
 
                 macro_rules! reg {
@@ -158,7 +164,11 @@ impl Vm {
                         // Baseline JIT hook (crate::jit): OSR entry at the loop header `pc`;
                         // compiled code runs the frame until an instruction it leaves to us.
                         if !hooked {
-                            pc = self.jit_backedge(proto, upvals, base, pc);
+                            pc = self.jit_backedge(proto, upvals, base, pc)?;
+                            if self.hook_mask != 0 {
+                                (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
+                                continue 'newframe;
+                            }
                         }
                     }};
                 }
