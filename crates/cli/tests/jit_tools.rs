@@ -107,8 +107,8 @@ fn jit_dump_prints_bytecode_ir_and_disassembly_of_the_named_function() {
             "{err}"
         );
         assert!(
-            err.contains("function u0:0(i64, i64, i64, i64) -> i64"),
-            "{err}"
+            err.contains("function u0:0(i64, "),
+            "CLIF function header: {err}"
         );
         assert!(
             err.contains("---- jit-dump lua:prog.lua:4: disassembly"),

@@ -233,9 +233,10 @@ impl Vm {
 
 impl Vm {
     /// The names `--jit-dump` matches a proto against: `chunk:line` (e.g. `fib.lua:3`), the
-    /// perf-map name `lua:chunk:line`, and, when `p` runs in the top frame (compiles happen at
-    /// its frame entry or loop back-edge), the name its caller called it by (`fib`, `m`), as in
-    /// tracebacks (`getfuncname`, ldebug.c). A main chunk is also called `main`.
+    /// perf-map name `lua:chunk:line`, when `p` runs in the top frame the name its caller called
+    /// it by (`fib`, `m`), as in tracebacks (`getfuncname`, ldebug.c), and the name its
+    /// definition stores it under when the defining function has a frame ([`definition_name`]).
+    /// A main chunk is also called `main`.
     fn jit_dump_selects(&self, p: &Proto, perf_name: &str) -> bool {
         let Some(filter) = self.jit.infra.dump.as_deref() else {
             return false;
@@ -252,6 +253,16 @@ impl Vm {
             && let Some((_, n)) = self.frame_call_name(top)
         {
             names.push(String::from_utf8_lossy(&n).into_owned());
+        }
+        // The name its definition gives it, when the defining function runs in some frame
+        // (compiled code compiles a callee before its frame exists).
+        for ci in 0..self.th().ci.len() {
+            if let Some(parent) = self.frame_proto(ci)
+                && let Some(n) = definition_name(parent, p)
+            {
+                names.push(n);
+                break;
+            }
         }
         dump_matches(filter, &names)
     }
@@ -371,6 +382,36 @@ impl Vm {
             g
         )
     }
+}
+
+/// The name `parent`'s code gives the closure of its nested proto `child` right after creating
+/// it: the global or field key of `function g()` / `function t.f()` / `function t:m()`
+/// (`CLOSURE` then `SETTABUP`/`SETFIELD` storing that register), or the local of
+/// `local function f()`. `None` when `child` is not nested in `parent` or goes elsewhere.
+fn definition_name(parent: &Proto, child: &Proto) -> Option<String> {
+    use crate::opcode::OpCode;
+    let idx = parent
+        .protos
+        .iter()
+        .position(|&c| std::ptr::eq(c as *const Proto, child))?;
+    let code = parent.code();
+    for (pc, i) in code.iter().enumerate() {
+        if i.opcode() != Some(OpCode::CLOSURE) || i.bx() as usize != idx {
+            continue;
+        }
+        if let Some(n) = code.get(pc + 1)
+            && matches!(n.opcode(), Some(OpCode::SETTABUP | OpCode::SETFIELD))
+            && !n.k()
+            && n.c() == i.a()
+            && let Some(key) = parent.k.get(n.b() as usize).and_then(|k| k.as_str_bytes())
+        {
+            return Some(String::from_utf8_lossy(key).into_owned());
+        }
+        if let Some(("local", name)) = crate::debuginfo::register_name(&parent.src, pc + 1, i.a()) {
+            return Some(String::from_utf8_lossy(&name).into_owned());
+        }
+    }
+    None
 }
 
 fn tracing_log(log: bool, msg: &str) {
