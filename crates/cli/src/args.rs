@@ -376,4 +376,20 @@ mod tests {
         assert_eq!(JitMode::from_env_value("fast"), None);
         assert!(parse(&argv(&["--jit=fast"])).is_err());
     }
+
+    #[test]
+    fn gc_stress_takes_an_optional_period() {
+        assert_eq!(parse(&argv(&["t.lua"])).unwrap().gc_stress, None);
+        let o = parse(&argv(&["--gc-stress", "t.lua", "x"])).unwrap();
+        assert_eq!(o.gc_stress, Some(1));
+        assert_eq!(o.script, Some(Script::File("t.lua".into())));
+        assert_eq!(o.script_args, ["x"]);
+        assert_eq!(
+            parse(&argv(&["--gc-stress=50", "t.lua"]))
+                .unwrap()
+                .gc_stress,
+            Some(50)
+        );
+        assert!(parse(&argv(&["--gc-stress=often", "t.lua"])).is_err());
+    }
 }
