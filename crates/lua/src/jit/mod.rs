@@ -39,6 +39,7 @@
 
 pub mod baseline;
 pub mod call;
+pub mod ops;
 pub mod runtime_calls;
 pub mod tiering;
 
@@ -151,6 +152,9 @@ pub struct JitState {
     /// The error of a call made by compiled code, on its way out through compiled frames
     /// ([`call::CALL_ERROR`]).
     pub(crate) pending_error: Option<crate::vm::error::LuaError>,
+    /// Set with [`call::FRAME_RETURNED`]: whether the returned frame was `CIST_FRESH` (the
+    /// interpreter then leaves `execute`).
+    pub(crate) returned_fresh: bool,
 }
 
 impl Default for JitState {
@@ -173,6 +177,7 @@ impl Default for JitState {
             counters: JitCounters::default(),
             infra: tiering::JitInfra::default(),
             pending_error: None,
+            returned_fresh: false,
         }
     }
 }
