@@ -59,12 +59,12 @@ pub(crate) const HELPER_NAMESPACE: u32 = 1;
 /// Parameter types of each helper (all return `i32`).
 fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
     match h {
-        H_GET_STR => &[I64, I64, I64, I64],
+        H_GET_STR => &[I64, I64, I64, I64, I64],
         H_GET | H_SET => &[I64, I64, I64],
         H_ARITH => &[I32, I64, I64, I64],
         H_EQ | H_EQK => &[I64, I64],
         H_LT => &[I32, I64, I64],
-        H_FORPREP => &[I64],
+        H_FORPREP => &[I64, I64, I64],
         H_CALL | H_OP => &[I64, I64, I64, I32],
         _ => &[I64, I64],
     }
@@ -692,7 +692,9 @@ impl Tx<'_> {
             OpCode::FORLOOP => self.forloop(pc, i),
             OpCode::FORPREP => {
                 let ra = self.reg_ptr(a);
-                let r = self.call(H_FORPREP, &[ra]);
+                let pcv = self.fb.ins().iconst(I64, pc as i64);
+                let vm = self.vm;
+                let r = self.call(H_FORPREP, &[vm, ra, pcv]);
                 let is_exit = self.fb.ins().icmp_imm_s(IntCC::Equal, r, EXIT as i64);
                 let (e, ok) = self.branch(is_exit);
                 self.fb.switch_to_block(e);
@@ -869,7 +871,8 @@ impl Tx<'_> {
         let key = self.k_ptr(kidx);
         let d = self.reg_ptr(dst);
         let vm = self.vm;
-        let r = self.call(H_GET_STR, &[vm, tval, key, d]);
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
+        let r = self.call(H_GET_STR, &[vm, tval, key, d, pcv]);
         self.done_or_exit(pc, r);
     }
 

@@ -44,6 +44,22 @@ unsafe fn get_str_key(t: *mut LuaTable, key: Value) -> Value {
     }
 }
 
+/// Set the running (compiled) frame's saved pc to `pc + 1`, as the interpreter's `savepc!`
+/// does at instruction `pc`, so that errors raised later without saving the pc (lvm.c's
+/// unprotected `op_arith`: integer `//` and `%` by zero) report the same line.
+///
+/// # Safety
+/// `vm` is the running VM; its running thread's top frame is the compiled Lua frame.
+unsafe fn save_pc(vm: *const Vm, pc: u64) {
+    // SAFETY: caller contract; `th` is the running thread, a live object distinct from `Vm`.
+    unsafe {
+        let th = (*vm).th;
+        if let Some(ci) = (&mut (*th).ci).last_mut() {
+            ci.savedpc = pc as usize + 1;
+        }
+    }
+}
+
 /// `GETFIELD`/`GETTABUP`/`SELF` path for a constant key: `*dst = t[key]`, following
 /// `__index` metamethods **that are tables** (`luaV_finishget` without function calls): a raw
 /// hit, or a miss on a table whose metatable chain ends without `__index`, is [`DONE`]; a
@@ -58,12 +74,22 @@ pub unsafe extern "C" fn jit_get_str(
     t: *const Value,
     key: *const Value,
     dst: *mut Value,
+    pc: u64,
 ) -> i32 {
     // SAFETY: module doc.
     unsafe {
-        let vm = &*vm;
         let mut t = *t;
         let key = *key;
+        if t.tag == TAG_TABLE {
+            let v = get_str_key(t.payload as *mut LuaTable, key);
+            if !v.is_nil() {
+                *dst = v;
+                return DONE;
+            }
+        }
+        // The interpreter's slow path (`index_slow`) is protected: same saved pc.
+        save_pc(vm, pc);
+        let vm = &*vm;
         for _ in 0..crate::vm::meta::MAX_TAG_LOOP {
             let tm;
             if t.tag == TAG_TABLE {
@@ -342,10 +368,14 @@ pub unsafe extern "C" fn jit_lt(le: u32, a: *const Value, b: *const Value) -> i3
 /// [`EXIT`].
 ///
 /// # Safety
-/// `ra` points at the four registers `a..a+3` of the running frame.
-pub unsafe extern "C" fn jit_forprep(ra: *mut Value) -> i32 {
+/// `ra` points at the four registers `a..a+3` of the running frame; `vm` is the running VM
+/// and `pc` the index of the FORPREP.
+pub unsafe extern "C" fn jit_forprep(vm: *const Vm, ra: *mut Value, pc: u64) -> i32 {
     // SAFETY: caller contract.
     unsafe {
+        // The interpreter's FORPREP is protected (saves the pc): keep the same saved pc, which
+        // unprotected errors (integer `//` and `%` by zero) report, as lua5.4 does.
+        save_pc(vm, pc);
         let init = *ra;
         let limit = *ra.add(1);
         let step = *ra.add(2);
