@@ -124,17 +124,35 @@ pub(crate) fn approx_sp() -> usize {
 
 impl Drop for Vm {
     fn drop(&mut self) {
-        // lua_close: call every pending finalizer (objects still registered for finalization),
-        // in reverse order of registration, then flush.
+        self.close_state();
+        // SAFETY: main_thread was created by Box::into_raw in `new` and is not referenced after this.
+        unsafe { drop(Box::from_raw(self.main_thread)) };
+    }
+}
+
+impl Vm {
+    /// The Lua side of `lua_close` (lstate.c `close_state`): unwind the main thread, close its
+    /// open upvalues and pending to-be-closed variables (`__close` with a nil error), call every
+    /// pending finalizer in reverse order of registration (errors become warnings), then flush
+    /// the VM's stdout. Suspended coroutines are not closed (lua_close only closes the main
+    /// thread). Used by `Drop` and by `os.exit(code, true)`; afterwards the state must not run
+    /// Lua code again.
+    pub(crate) fn close_state(&mut self) {
         self.th = self.main_thread;
         self.resume_chain.clear();
-        // SAFETY: main_thread is live until freed below.
+        // SAFETY: main_thread is live until `Drop` frees it.
         unsafe {
-            (*self.main_thread).ci.truncate(1);
-            (*self.main_thread).top = 1;
+            let th = &mut *self.main_thread;
+            // `__close` handlers run above every unwound frame: the variables they close still
+            // live in those frames' registers (`L->top` is kept by lua_close).
+            let hi = th.ci.iter().map(|c| c.top).max().unwrap_or(1);
+            th.top = th.top.max(hi).max(1);
+            th.ci.truncate(1);
         }
         self.close_upvals(0);
         let _ = self.close_tbc(1, None);
+        // SAFETY: as above.
+        unsafe { (*self.main_thread).top = 1 };
         self.heap.running = false;
         let pending = std::mem::take(&mut self.heap.finobj);
         for &p in &pending {
@@ -144,8 +162,6 @@ impl Drop for Vm {
         self.heap.tobefnz.extend(pending);
         self.run_pending_finalizers();
         let _ = self.stdout.flush();
-        // SAFETY: main_thread was created by Box::into_raw in `new` and is not referenced after this.
-        unsafe { drop(Box::from_raw(self.main_thread)) };
     }
 }
 
