@@ -69,6 +69,8 @@ pub struct Vm {
     pub(crate) warn_buf: Vec<u8>,
     pub(crate) warn_handler: Option<WarnHandler>,
     pub(crate) stdout: Box<dyn Write>,
+    /// When `print` flushes `stdout` (`io.stdout:setvbuf`, C stdio's buffering of `stdout`).
+    pub(crate) stdout_flush: StdoutFlush,
     /// Scratch buffer for number formatting / concatenation.
     pub(crate) scratch: Vec<u8>,
     /// Debug hook function (nil = none), its event mask (`HOOK_*`), count period and countdown.
@@ -91,6 +93,18 @@ pub struct Vm {
     pub(crate) native_stack_limit: usize,
     /// Baseline JIT: mode, thresholds, runtime, counters (`crate::jit`).
     pub(crate) jit: crate::jit::JitState,
+}
+
+/// When writes to the shared stdout are flushed: C stdio's `_IOFBF`, `_IOLBF`, `_IONBF`, as set by
+/// `io.stdout:setvbuf("full" | "line" | "no")`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StdoutFlush {
+    /// When the buffer fills, on `flush` and at exit.
+    Buffered,
+    /// Also after each newline.
+    EachLine,
+    /// After every write.
+    EachWrite,
 }
 
 /// Native stack kept free below the guard for error handling and natives (bytes).
@@ -209,6 +223,7 @@ impl Vm {
                 1 << 15,
                 std::io::stdout(),
             )),
+            stdout_flush: StdoutFlush::Buffered,
             scratch: Vec::new(),
             native_stack_limit: 0,
             jit: Default::default(),
@@ -405,6 +420,13 @@ impl Vm {
     /// stderr; the CLI flushes it before printing errors and after each REPL line.
     pub fn stdout(&mut self) -> &mut dyn Write {
         &mut *self.stdout
+    }
+
+    /// Set when the shared stdout is flushed (`io.stdout:setvbuf`); `print` honours it (it also
+    /// flushes after each line, as lua5.4's does), the io library's `io.stdout` applies the same mode
+    /// to its own writes.
+    pub fn set_stdout_flush(&mut self, mode: StdoutFlush) {
+        self.stdout_flush = mode;
     }
 
     /// Replace the standard-output sink (tests capture output this way). The old sink is flushed.
