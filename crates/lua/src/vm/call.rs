@@ -55,7 +55,7 @@ impl Vm {
     /// The native stack guard for the running OS thread (computed on first use, recomputed when
     /// the VM is driven from a different thread whose stack lies elsewhere).
     #[inline]
-    fn native_stack_guard(&mut self) -> usize {
+    pub(crate) fn native_stack_guard(&mut self) -> usize {
         let sp = super::state::approx_sp();
         let lim = self.native_stack_limit;
         // A limit far from sp (more than 1 GiB) belongs to another thread's stack: recompute.
