@@ -262,9 +262,18 @@ fn pcall(vm: &mut Vm) -> LuaResult<usize> {
 fn xpcall(vm: &mut Vm) -> LuaResult<usize> {
     let h = vm.check_function(2)?;
     let f = vm.arg(1);
-    // Layout [f, h, args...] -> call f from argument slot 2 with args.
-    vm.set_arg(2, f);
-    vm.pcall_native(2, h)
+    // Layout [f, h, args...] -> [f, h, f, args...]; call f from argument slot 3. The handler
+    // keeps its slot: the GC only sees it there while `f` runs (overwriting the slot let a
+    // collection free the handler before an error called it; found by `--gc-stress`).
+    let n = vm.arg_count();
+    vm.ensure_stack(1)?;
+    vm.push(Value::NIL);
+    for i in (3..=n + 1).rev() {
+        let v = vm.arg(i - 1);
+        vm.set_arg(i, v);
+    }
+    vm.set_arg(3, f);
+    vm.pcall_native(3, h)
 }
 
 fn tonumber(vm: &mut Vm) -> LuaResult<usize> {
