@@ -4,6 +4,7 @@
 //! messages (checked against `lua5.4` by the integration tests).
 
 use crate::vm::gc::GcMode;
+use crate::vm::state::StdoutFlush;
 use crate::vm::{LuaResult, Value, Vm};
 
 /// Install the base library into the globals table (`luaopen_base`).
@@ -42,8 +43,12 @@ pub fn open(vm: &mut Vm) {
     vm.set_global("_VERSION", v);
 }
 
+/// `print(...)`: each argument through `tostring`, written as soon as converted (as luaB_print
+/// does), tab-separated, then a newline and a flush (lua_writeline is `fwrite` + `fflush`). When
+/// `io.stdout:setvbuf("no")` made stdout unbuffered each piece is flushed as it is written.
 fn print(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.arg_count();
+    let flush = vm.stdout_flush;
     for i in 1..=n {
         let s = vm.tostring(vm.arg(i))?;
         let bytes = s.as_str_bytes().unwrap_or(b"");
@@ -52,8 +57,13 @@ fn print(vm: &mut Vm) -> LuaResult<usize> {
             let _ = out.write_all(b"\t");
         }
         let _ = out.write_all(bytes);
+        if flush == StdoutFlush::EachWrite {
+            let _ = out.flush();
+        }
     }
-    let _ = vm.stdout().write_all(b"\n");
+    let out = vm.stdout();
+    let _ = out.write_all(b"\n");
+    let _ = out.flush();
     Ok(0)
 }
 
