@@ -25,7 +25,8 @@
 use super::runtime_calls::{DONE, EXIT, TO_MMBIN};
 use crate::opcode::{Instruction, OpCode};
 use crate::vm::function::{Proto, UpVal};
-use crate::vm::table::LuaTable;
+use crate::vm::string::LuaString;
+use crate::vm::table::{LuaTable, Node};
 use crate::vm::value::Value as LuaValue;
 use crate::vm::value::{TAG_BOOL, TAG_FLOAT, TAG_INT, TAG_NIL, TAG_STR, TAG_TABLE, TAG_USERDATA};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -48,7 +49,8 @@ const H_EQK: u32 = 5;
 const H_LT: u32 = 6;
 const H_FORPREP: u32 = 7;
 const H_LEN: u32 = 8;
-const N_HELPERS: usize = 9;
+const H_CALL: u32 = 9;
+const N_HELPERS: usize = 10;
 
 /// Namespace of helper names in `UserExternalName`.
 pub(crate) const HELPER_NAMESPACE: u32 = 1;
@@ -56,13 +58,20 @@ pub(crate) const HELPER_NAMESPACE: u32 = 1;
 /// Parameter types of each helper (all return `i32`).
 fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
     match h {
-        H_GET_STR | H_GET | H_SET => &[I64, I64, I64],
+        H_GET_STR => &[I64, I64, I64, I64],
+        H_GET | H_SET => &[I64, I64, I64],
         H_ARITH => &[I32, I64, I64, I64],
         H_EQ | H_EQK => &[I64, I64],
         H_LT => &[I32, I64, I64],
         H_FORPREP => &[I64],
+        H_CALL => &[I64, I64, I64, I32],
         _ => &[I64, I64],
     }
+}
+
+/// Return type of each helper.
+fn helper_return(h: u32) -> cranelift_codegen::ir::Type {
+    if h == H_CALL { I64 } else { I32 }
 }
 
 /// Result of a translation.
@@ -91,6 +100,7 @@ struct Tx<'a> {
     base: Value,
     upvals: Value,
     intr: Value,
+    vm: Value,
     blocks: Vec<Block>,
     exit: Block,
     scratch: StackSlot,
@@ -107,7 +117,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         return Err("empty proto".into());
     }
     let mut sig = Signature::new(isa.default_call_conv());
-    for _ in 0..4 {
+    for _ in 0..5 {
         sig.params.push(AbiParam::new(I64));
     }
     sig.returns.push(AbiParam::new(I64));
@@ -123,7 +133,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
     fb.switch_to_block(entry);
     let params = fb.block_params(entry).to_vec();
-    let (base, pc, upvals, intr) = (params[0], params[1], params[2], params[3]);
+    let (base, pc, upvals, intr, vm) = (params[0], params[1], params[2], params[3], params[4]);
     // Dispatch on the entry pc.
     let idx = fb.ins().ireduce(I32, pc);
     let def = fb.func.dfg.block_call(exit, &[BlockArg::Value(pc)]);
@@ -147,6 +157,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         base,
         upvals,
         intr,
+        vm,
         blocks,
         exit,
         scratch,
@@ -183,7 +194,7 @@ impl Tx<'_> {
         for &t in helper_params(h) {
             sig.params.push(AbiParam::new(t));
         }
-        sig.returns.push(AbiParam::new(I32));
+        sig.returns.push(AbiParam::new(helper_return(h)));
         let sigref = self.fb.import_signature(sig);
         let name = self
             .fb
@@ -424,17 +435,11 @@ impl Tx<'_> {
             }
             OpCode::GETTABUP => {
                 let t = self.upval_ptr(i.b());
-                let key = self.k_ptr(i.c() as usize);
-                let dst = self.reg_ptr(a);
-                let r = self.call(H_GET_STR, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.get_field(pc, t, i.c() as usize, a);
             }
             OpCode::GETFIELD => {
                 let t = self.reg_ptr(i.b());
-                let key = self.k_ptr(i.c() as usize);
-                let dst = self.reg_ptr(a);
-                let r = self.call(H_GET_STR, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.get_field(pc, t, i.c() as usize, a);
             }
             OpCode::GETTABLE => {
                 let key = self.payload(i.c());
@@ -497,10 +502,7 @@ impl Tx<'_> {
                 let src = self.base;
                 self.copy_in(a + 1, src, Self::off(i.b()));
                 let t = self.reg_ptr(a + 1);
-                let key = self.k_ptr(i.c() as usize);
-                let dst = self.reg_ptr(a);
-                let r = self.call(H_GET_STR, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.get_field(pc, t, i.c() as usize, a);
             }
             OpCode::ADD | OpCode::SUB | OpCode::MUL => {
                 self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::Reg(i.c()))
@@ -719,6 +721,24 @@ impl Tx<'_> {
                 self.copy_in(a + 2, src, Self::off(a + 4));
                 self.goto(target);
             }
+            OpCode::CALL => {
+                // `jit_call` (jit/call.rs): CALL_DONE → next instruction; anything else is
+                // the pc to leave at (or CALL_ERROR, which the exit block passes through).
+                let pcv = self.fb.ins().iconst(I64, pc as i64);
+                let insn = self.fb.ins().iconst(I32, i.0 as i64);
+                let (vm, base) = (self.vm, self.base);
+                let r = self.call(H_CALL, &[vm, base, pcv, insn]);
+                let done = self
+                    .fb
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, r, super::call::CALL_DONE as i64);
+                let next = self.fb.create_block();
+                self.fb
+                    .ins()
+                    .brif(done, next, &[], self.exit, &[BlockArg::Value(r)]);
+                self.fb.switch_to_block(next);
+                self.goto(pc + 1);
+            }
             _ => self.exit_here(pc),
         }
     }
@@ -764,6 +784,91 @@ impl Tx<'_> {
         ((hit, slot), miss)
     }
 
+    /// Inline probe of the hash part of the table `*tval` for the constant short-string key
+    /// `K[kidx]` at the key's main position (its hash is known at compile time). On a hit
+    /// (key present with a non-nil value) the builder is left in a new block and the node's
+    /// address is returned; every other case (not a table, no hash part, another key there,
+    /// nil value, not a short-string constant) jumps to `miss`.
+    fn probe_str_node(&mut self, tval: Value, kidx: usize, miss: Block) -> Option<Value> {
+        let kv = self.k[kidx];
+        if kv.tag() != TAG_STR {
+            self.fb.ins().jump(miss, &[]);
+            return None;
+        }
+        let sp = kv.payload() as *const LuaString;
+        // SAFETY: constants of a live proto are live strings.
+        let (short, hash) = unsafe { ((*sp).short, (*sp).hash.get()) };
+        if !short {
+            self.fb.ins().jump(miss, &[]);
+            return None;
+        }
+        let tt = self.fb.ins().load(I64, flags(), tval, 8);
+        let is_t = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_TABLE as i64);
+        let b1 = self.fb.create_block();
+        self.fb.ins().brif(is_t, b1, &[], miss, &[]);
+        self.fb.switch_to_block(b1);
+        let tp = self.fb.ins().load(I64, flags(), tval, 0);
+        let node = self.fb.ins().load(
+            I64,
+            flags(),
+            tp,
+            std::mem::offset_of!(LuaTable, node) as i32,
+        );
+        let b2 = self.fb.create_block();
+        self.fb.ins().brif(node, b2, &[], miss, &[]);
+        self.fb.switch_to_block(b2);
+        let lsz = self.fb.ins().uload8(
+            I64,
+            flags(),
+            tp,
+            std::mem::offset_of!(LuaTable, lsizenode) as i32,
+        );
+        let one = self.fb.ins().iconst(I64, 1);
+        let size = self.fb.ins().ishl(one, lsz);
+        let mask = self.fb.ins().iadd_imm_s(size, -1);
+        let idx = self.fb.ins().band_imm_s(mask, hash as i64);
+        let off = self
+            .fb
+            .ins()
+            .imul_imm_s(idx, std::mem::size_of::<Node>() as i64);
+        let n = self.fb.ins().iadd(node, off);
+        let ko = std::mem::offset_of!(Node, key) as i32;
+        let vo = std::mem::offset_of!(Node, val) as i32;
+        let kt = self.fb.ins().load(I64, flags(), n, ko + 8);
+        let kp = self.fb.ins().load(I64, flags(), n, ko);
+        let vt = self.fb.ins().load(I64, flags(), n, vo + 8);
+        let c1 = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_STR as i64);
+        let c2 = self.fb.ins().icmp_imm_s(IntCC::Equal, kp, sp as i64);
+        let c3 = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::NotEqual, vt, TAG_NIL as i64);
+        let c = self.fb.ins().band(c1, c2);
+        let c = self.fb.ins().band(c, c3);
+        let hit = self.fb.create_block();
+        self.fb.ins().brif(c, hit, &[], miss, &[]);
+        self.fb.switch_to_block(hit);
+        Some(n)
+    }
+
+    /// `R[dst] := T[K[kidx]]` where `tval` points at the value `T` and the key is a constant
+    /// string: [`Self::probe_str_node`], then the `jit_get_str` helper (collision chains,
+    /// `__index` tables), which may exit at `pc`.
+    fn get_field(&mut self, pc: usize, tval: Value, kidx: usize, dst: u32) {
+        let slow = self.fb.create_block();
+        if let Some(n) = self.probe_str_node(tval, kidx, slow) {
+            let vo = std::mem::offset_of!(Node, val) as i32;
+            self.copy_in(dst, n, vo);
+            self.goto(pc + 1);
+        }
+        self.fb.switch_to_block(slow);
+        let key = self.k_ptr(kidx);
+        let d = self.reg_ptr(dst);
+        let vm = self.vm;
+        let r = self.call(H_GET_STR, &[vm, tval, key, d]);
+        self.done_or_exit(pc, r);
+    }
+
     /// `SET*` through the `jit_set` helper.
     fn table_set(&mut self, pc: usize, i: Instruction) {
         let a = i.a();
@@ -777,6 +882,26 @@ impl Tx<'_> {
             OpCode::SETI => self.scratch_int(i.b() as i64),
             _ => self.k_ptr(i.b() as usize),
         };
+        if matches!(i.op(), OpCode::SETFIELD | OpCode::SETTABUP) {
+            // Overwrite an existing non-nil field inline (no `__newindex` can be involved).
+            let slow = self.fb.create_block();
+            if let Some(n) = self.probe_str_node(t, i.b() as usize, slow) {
+                let (vp, vt) = if i.k() {
+                    let v = self.k[i.c() as usize];
+                    (
+                        self.fb.ins().iconst(I64, v.payload() as i64),
+                        self.fb.ins().iconst(I64, v.tag() as i64),
+                    )
+                } else {
+                    (self.payload(i.c()), self.tag(i.c()))
+                };
+                let vo = std::mem::offset_of!(Node, val) as i32;
+                self.fb.ins().store(flags(), vp, n, vo);
+                self.fb.ins().store(flags(), vt, n, vo + 8);
+                self.goto(pc + 1);
+            }
+            self.fb.switch_to_block(slow);
+        }
         let v = if i.k() {
             self.k_ptr(i.c() as usize)
         } else {

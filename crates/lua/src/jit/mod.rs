@@ -38,22 +38,27 @@
 //! reason is logged (`--jit-log`, or `tracing` target `moonlift_lua::jit`).
 
 pub mod baseline;
+pub mod call;
 pub mod runtime_calls;
 pub mod tiering;
 
 use crate::vm::Vm;
+use crate::vm::error::LuaResult;
 use crate::vm::function::{Proto, UpVal};
 use crate::vm::value::Value;
 use std::cell::Cell;
 use std::sync::atomic::AtomicBool;
 
 /// Signature of compiled code; see the module doc. Returns the pc at which the interpreter
-/// resumes the frame.
-pub type CompiledFn = unsafe extern "C" fn(
+/// resumes the frame, or [`call::CALL_ERROR`] when a Lua error raised inside a call made by
+/// the compiled code is pending in [`JitState::pending_error`]. `vm` is the running VM (for
+/// [`call::jit_call`]). `C-unwind`: see [`call`] (forced unwinds of collected coroutines).
+pub type CompiledFn = unsafe extern "C-unwind" fn(
     base: *mut Value,
     pc: u64,
     upvals: *const *mut UpVal,
     interrupt: *const AtomicBool,
+    vm: *mut Vm,
 ) -> u64;
 
 /// JIT mode (`--jit=off|on|eager`, `MOONLIFT_JIT`).
@@ -137,6 +142,9 @@ pub struct JitState {
     /// The runtime could not be created (unsupported host): never try again.
     pub(crate) unavailable: bool,
     pub(crate) counters: JitCounters,
+    /// The error of a call made by compiled code, on its way out through compiled frames
+    /// ([`call::CALL_ERROR`]).
+    pub(crate) pending_error: Option<crate::vm::error::LuaError>,
 }
 
 impl Default for JitState {
@@ -157,6 +165,7 @@ impl Default for JitState {
             rt: None,
             unavailable: false,
             counters: JitCounters::default(),
+            pending_error: None,
         }
     }
 }
@@ -232,12 +241,12 @@ impl Vm {
         upvals: *const *mut UpVal,
         base: *mut Value,
         pc: usize,
-    ) -> usize {
+    ) -> LuaResult<usize> {
         // SAFETY: proto is live (caller contract).
         let p = unsafe { &*proto };
         let e = self.jit_entry_or_compile(p, |p, c| p.call_count.get() >= c.call_threshold);
         if e == 0 {
-            return pc;
+            return Ok(pc);
         }
         // SAFETY: `e` is the stub of code compiled for this proto with signature `CompiledFn`;
         // base/upvals are this frame's (caller contract); the flag outlives the call.
@@ -279,12 +288,12 @@ impl Vm {
         upvals: *const *mut UpVal,
         base: *mut Value,
         pc: usize,
-    ) -> usize {
+    ) -> LuaResult<usize> {
         // SAFETY: proto is live (caller contract).
         let p = unsafe { &*proto };
         let e = self.jit_entry_or_compile(p, |p, c| p.backedge_count.get() >= c.backedge_threshold);
         if e == 0 {
-            return pc;
+            return Ok(pc);
         }
         self.jit.counters.osr_entries += 1;
         if self.jit.config.log {
@@ -306,12 +315,18 @@ impl Vm {
         upvals: *const *mut UpVal,
         base: *mut Value,
         pc: usize,
-    ) -> usize {
+    ) -> LuaResult<usize> {
         // SAFETY: caller guarantees `entry` has the `CompiledFn` signature (System V).
         let f: CompiledFn = unsafe { std::mem::transmute::<usize, CompiledFn>(entry) };
         let flag: *const AtomicBool = &*self.interrupt;
         // SAFETY: compiled code only touches registers below max_stack (in bounds, interp.rs
-        // module doc), the closure's upvalues and live tables; it never raises or allocates.
-        unsafe { f(base, pc as u64, upvals, flag) as usize }
+        // module doc), the closure's upvalues and live tables; the only helper that runs Lua
+        // code is `call::jit_call`, which receives `self` and is the only user of it until
+        // the compiled code returns.
+        let r = unsafe { f(base, pc as u64, upvals, flag, self as *mut Vm) };
+        if r == call::CALL_ERROR {
+            return Err(self.jit_take_error());
+        }
+        Ok(r as usize)
     }
 }

@@ -1,6 +1,7 @@
 //! `extern "C"` helpers called by baseline code for operations too bulky to inline.
 //!
-//! Invariant (the reason compiled code needs no safepoints): every helper here is **pure with
+//! Invariant (the reason compiled code needs no safepoints): every helper here (all but the
+//! `CALL` helper of [`super::call`], index 9, which has its own protocol) is **pure with
 //! respect to the VM**: it never allocates, never runs a metamethod or any Lua code, never
 //! raises, never touches the call stack, and never panics. When an operation needs any of that,
 //! the helper reports [`EXIT`] and the compiled code returns to the interpreter at the
@@ -12,7 +13,8 @@
 //! compiled function's scratch stack slot; table payloads are live tables (reachable from a
 //! register or upvalue of the running frame).
 
-use crate::opcode::OpCode;
+use crate::opcode::{OpCode, TagMethod};
+use crate::vm::Vm;
 use crate::vm::arith;
 use crate::vm::string::LuaString;
 use crate::vm::table::LuaTable;
@@ -41,24 +43,52 @@ unsafe fn get_str_key(t: *mut LuaTable, key: Value) -> Value {
     }
 }
 
-/// `GETFIELD`/`GETTABUP`/`SELF` fast path: `*dst = t[key]` when `t` is a table and the raw
-/// value is not nil; otherwise [`EXIT`] (the interpreter runs `__index` or raises).
+/// `GETFIELD`/`GETTABUP`/`SELF` path for a constant key: `*dst = t[key]`, following
+/// `__index` metamethods **that are tables** (`luaV_finishget` without function calls): a raw
+/// hit, or a miss on a table whose metatable chain ends without `__index`, is [`DONE`]; a
+/// function `__index`, a value that cannot be indexed (the interpreter raises) or a chain
+/// longer than `MAX_TAG_LOOP` is [`EXIT`]. Strings index through the string metatable.
 ///
 /// # Safety
-/// See the module doc.
-pub unsafe extern "C" fn jit_get_str(t: *const Value, key: *const Value, dst: *mut Value) -> i32 {
+/// See the module doc; `vm` is the running VM (only read: metatables and metamethod names;
+/// the absent-metamethod cache of a metatable may be updated, which allocates nothing).
+pub unsafe extern "C" fn jit_get_str(
+    vm: *const Vm,
+    t: *const Value,
+    key: *const Value,
+    dst: *mut Value,
+) -> i32 {
     // SAFETY: module doc.
     unsafe {
-        let t = *t;
-        if t.tag != TAG_TABLE {
-            return EXIT;
+        let vm = &*vm;
+        let mut t = *t;
+        let key = *key;
+        for _ in 0..crate::vm::meta::MAX_TAG_LOOP {
+            let tm;
+            if t.tag == TAG_TABLE {
+                let v = get_str_key(t.payload as *mut LuaTable, key);
+                if !v.is_nil() {
+                    *dst = v;
+                    return DONE;
+                }
+                tm = vm.metamethod(t, TagMethod::Index);
+                if tm.is_nil() {
+                    *dst = Value::NIL;
+                    return DONE;
+                }
+            } else {
+                tm = vm.metamethod(t, TagMethod::Index);
+                if tm.is_nil() {
+                    return EXIT;
+                }
+            }
+            if tm.tag != TAG_TABLE {
+                // A function (the interpreter calls it) or another value to index through.
+                return EXIT;
+            }
+            t = tm;
         }
-        let v = get_str_key(t.payload as *mut LuaTable, *key);
-        if v.is_nil() {
-            return EXIT;
-        }
-        *dst = v;
-        DONE
+        EXIT
     }
 }
 
@@ -391,6 +421,7 @@ pub(crate) fn helper_address(index: u32) -> Option<usize> {
         6 => jit_lt as *const () as usize,
         7 => jit_forprep as *const () as usize,
         8 => jit_len as *const () as usize,
+        9 => super::call::jit_call as *const () as usize,
         _ => return None,
     })
 }

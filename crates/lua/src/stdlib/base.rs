@@ -353,8 +353,10 @@ fn collectgarbage(vm: &mut Vm) -> LuaResult<usize> {
             vm.push(Value::float(vm.memory_in_use() as f64 / 1024.0));
         }
         "step" => {
-            vm.full_gc();
-            vm.push(Value::TRUE);
+            // lbaselib passes the size as a C `int`: keep only its low 32 bits, as the cast does.
+            let kb = vm.opt_integer(2, 0)? as i32 as i64;
+            let done = vm.gc_step(kb);
+            vm.push(Value::bool(done));
         }
         "setpause" => {
             let p = vm.opt_integer(2, 0)?;

@@ -232,8 +232,11 @@ fn getinfo(vm: &mut Vm) -> LuaResult<usize> {
                 set_field(vm, t, "istailcall", Value::bool(tail));
             }
             b'r' => {
-                set_field(vm, t, "ftransfer", Value::int(0));
-                set_field(vm, t, "ntransfer", Value::int(0));
+                let (ft, nt) = ci_idx
+                    .map(|idx| vm.frame_transfer(th, idx))
+                    .unwrap_or((0, 0));
+                set_field(vm, t, "ftransfer", Value::int(ft as i64));
+                set_field(vm, t, "ntransfer", Value::int(nt as i64));
             }
             b'f' => set_field(vm, t, "func", func),
             b'L' => {
@@ -523,10 +526,10 @@ fn setuservalue(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 fn sethook(vm: &mut Vm) -> LuaResult<usize> {
-    let (_th, a) = get_thread(vm);
+    let (th, a) = get_thread(vm);
     let f = vm.arg(a);
     if f.is_nil() || vm.arg_count() < a {
-        vm.set_hook(Value::NIL, "", 0);
+        vm.set_hook(th, Value::NIL, "", 0);
         return Ok(0);
     }
     let f = vm.check_function(a)?;
@@ -535,12 +538,13 @@ fn sethook(vm: &mut Vm) -> LuaResult<usize> {
         .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
         .unwrap_or_default();
     let count = vm.opt_integer(a + 2, 0)?;
-    vm.set_hook(f, &mask, count.max(0) as u32);
+    vm.set_hook(th, f, &mask, count.max(0) as u32);
     Ok(0)
 }
 
 fn gethook(vm: &mut Vm) -> LuaResult<usize> {
-    let (f, mask, count) = vm.get_hook();
+    let (th, _) = get_thread(vm);
+    let (f, mask, count) = vm.get_hook(th);
     if f.is_nil() {
         vm.push(Value::NIL);
         return Ok(1);

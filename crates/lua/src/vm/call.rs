@@ -55,7 +55,7 @@ impl Vm {
     /// The native stack guard for the running OS thread (computed on first use, recomputed when
     /// the VM is driven from a different thread whose stack lies elsewhere).
     #[inline]
-    fn native_stack_guard(&mut self) -> usize {
+    pub(crate) fn native_stack_guard(&mut self) -> usize {
         let sp = super::state::approx_sp();
         let lim = self.native_stack_limit;
         // A limit far from sp (more than 1 GiB) belongs to another thread's stack: recompute.
@@ -232,12 +232,21 @@ impl Vm {
         if self.heap.due() {
             self.gc_slow()?;
         }
+        if self.hook_mask != 0 {
+            let ci_idx = self.th().ci.len() - 1;
+            self.hook_native_call(ci_idx, top - func - 1)?;
+        }
         // SAFETY: f is a live native closure.
         let nf = unsafe { (*(f.payload as *mut super::function::NativeClosure)).f };
         let n = nf(self)?;
         let th = self.th_mut();
         let n = n.min(th.top - func - 1);
         let first = th.top - n;
+        if self.hook_mask != 0 {
+            let ci_idx = self.th().ci.len() - 1;
+            self.hook_return(ci_idx, first, n)?;
+        }
+        let th = self.th_mut();
         th.ci.pop();
         self.move_results(func, first, n, nresults);
         Ok(())

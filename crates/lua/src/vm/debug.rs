@@ -10,7 +10,7 @@
 
 use super::Vm;
 use super::function::Proto;
-use super::thread::{CIST_FIN, CIST_TAIL, FrameKind};
+use super::thread::{CIST_FIN, CIST_HOOKED, CIST_TAIL, FrameKind, LuaThread};
 use super::value::*;
 
 /// Hook mask bit: call events.
@@ -78,6 +78,10 @@ impl Vm {
         }
         if ci.status & CIST_TAIL != 0 || ci_idx == 0 {
             return None;
+        }
+        if th.ci[ci_idx - 1].status & CIST_HOOKED != 0 {
+            // The hook function itself, called by the frame it traces (`CIST_HOOKED`).
+            return Some(("hook", b"?".to_vec()));
         }
         let caller = self.frame_proto(ci_idx - 1)?;
         let pc = th.ci[ci_idx - 1].savedpc.checked_sub(1)?;
@@ -242,9 +246,15 @@ impl Vm {
         }
     }
 
-    /// Install a debug hook (`lua_sethook`): `mask` letters `c` (call), `r` (return), `l` (line);
-    /// `count > 0` adds a count hook every `count` instructions. A nil `f` removes the hook.
-    pub fn set_hook(&mut self, f: Value, mask: &str, count: u32) {
+    /// Install a debug hook on thread `th` (`lua_sethook`): `mask` letters `c` (call), `r` (return),
+    /// `l` (line); `count > 0` adds a count hook every `count` instructions. A nil `f` (or an empty
+    /// mask) removes `th`'s hook.
+    ///
+    /// One thread holds the hook at a time: a hook fires only while that thread runs, as ldblib's
+    /// hooks, kept per thread, do (a coroutine does not inherit its creator's hook). Installing a
+    /// hook on another thread replaces the previous one (PUC-Lua keeps one per thread). A hooked
+    /// coroutine is kept alive by a registry reference while its hook is installed.
+    pub(crate) fn set_hook(&mut self, th: *mut LuaThread, f: Value, mask: &str, count: u32) {
         let mut m = 0;
         if mask.contains('c') {
             m |= HOOK_CALL;
@@ -259,18 +269,40 @@ impl Vm {
             m |= HOOK_COUNT;
         }
         if f.is_nil() || m == 0 {
-            self.hook = Value::NIL;
-            self.hook_mask = 0;
+            if th == self.hook_thread {
+                self.hook = Value::NIL;
+                self.hook_mask = 0;
+                self.hook_thread = std::ptr::null_mut();
+                self.set_hook_anchor(Value::NIL);
+            }
             return;
         }
         self.hook = f;
         self.hook_mask = m;
         self.hook_count = count;
         self.hook_left = count;
+        self.hook_thread = th;
+        let anchor = if th == self.main_thread {
+            Value::NIL
+        } else {
+            Value::from_ptr(TAG_THREAD, th)
+        };
+        self.set_hook_anchor(anchor);
     }
 
-    /// The current hook, its mask letters and count (`lua_gethook`).
-    pub fn get_hook(&self) -> (Value, String, u32) {
+    /// Keep the hooked coroutine alive (`registry._HOOKTHREAD`), or drop the reference (nil).
+    fn set_hook_anchor(&mut self, th: Value) {
+        let key = self.new_str(b"_HOOKTHREAD");
+        let reg = self.registry();
+        // Cannot fail: the registry is a table and the key a string.
+        let _ = self.raw_set(reg, key, th);
+    }
+
+    /// Thread `th`'s hook, its mask letters and count (`lua_gethook`); nil when it has none.
+    pub(crate) fn get_hook(&self, th: *mut LuaThread) -> (Value, String, u32) {
+        if th != self.hook_thread {
+            return (Value::NIL, String::new(), 0);
+        }
         let mut s = String::new();
         if self.hook_mask & HOOK_CALL != 0 {
             s.push('c');
@@ -292,30 +324,144 @@ impl Vm {
         )
     }
 
-    /// Call the hook function with an event name and optional line (hooks are off inside it).
+    /// Call the hook function with an event name and optional line for a line or count event of
+    /// the running frame (hooks are off inside it).
     pub(crate) fn call_hook(
         &mut self,
         event: &'static str,
         line: Option<u32>,
     ) -> super::LuaResult<()> {
-        if self.in_hook || self.hook.is_nil() {
+        let ci_idx = self.th().ci.len() - 1;
+        self.run_hook(event, line, ci_idx, 0, 0)
+    }
+
+    /// `luaD_hook` (ldo.c): call the hook with `event` (and `line`) for frame `ci_idx`, which
+    /// transfers `ntransfer` values from slot `ftransfer` (relative to its function slot).
+    ///
+    /// Hooks are off while it runs. The running Lua frame is protected by raising `top` to its frame
+    /// top for the duration of the call; `top` is restored afterwards, so an instruction that takes
+    /// its operands up to `top` (a call with `B = 0`) still finds them.
+    fn run_hook(
+        &mut self,
+        event: &'static str,
+        line: Option<u32>,
+        ci_idx: usize,
+        ftransfer: usize,
+        ntransfer: usize,
+    ) -> super::LuaResult<()> {
+        if self.in_hook || self.hook.is_nil() || self.th != self.hook_thread {
             return Ok(());
         }
         self.in_hook = true;
+        let (ftransfer, ntransfer) = if ntransfer == 0 {
+            (0, 0)
+        } else {
+            (ftransfer, ntransfer)
+        };
+        self.hook_frame = Some((self.th, ci_idx, ftransfer, ntransfer));
+        let th = self.th_mut();
+        th.ci[ci_idx].status |= CIST_HOOKED;
+        let saved_top = th.top;
+        if let Some(ci) = th.ci.last()
+            && ci.kind == FrameKind::Lua
+            && th.top < ci.top
+        {
+            th.top = ci.top;
+        }
         let ev = self.new_str(event.as_bytes());
         let h = self.hook;
         let r = match line {
-            Some(l) => self.call(h, &[ev, Value::int(l as i64)]),
-            None => self.call(h, &[ev]),
+            Some(l) => self.call1(h, &[ev, Value::int(l as i64)]),
+            None => self.call1(h, &[ev]),
         };
         self.in_hook = false;
+        self.hook_frame = None;
+        if r.is_ok() {
+            // On error the hooked frame is unwound (a protected boundary lies below it), and keeps
+            // its mark for the traceback taken meanwhile.
+            let th = self.th_mut();
+            th.ci[ci_idx].status &= !CIST_HOOKED;
+            th.top = saved_top;
+        }
         r.map(|_| ())
+    }
+
+    /// Call hook on entry to the Lua frame `ci_idx` (`luaD_hookcall`): event `"call"`, or
+    /// `"tail call"` for a frame that replaced its caller. During the hook the frame's current line
+    /// is that of its first instruction (`ci->u.l.savedpc++` in ldo.c); the caller saves `pc`.
+    /// Transfers the fixed parameters (`ftransfer = 1`, `ntransfer = numparams`).
+    #[cold]
+    pub(crate) fn hook_lua_call(&mut self, ci_idx: usize) -> super::LuaResult<()> {
+        if self.hook_mask & HOOK_CALL == 0 || self.in_hook {
+            return Ok(());
+        }
+        let Some(p) = self.frame_proto(ci_idx) else {
+            return Ok(());
+        };
+        let nparams = p.src.num_params as usize;
+        let th = self.th_mut();
+        let ci = &mut th.ci[ci_idx];
+        let tail = ci.status & CIST_TAIL != 0;
+        ci.savedpc += 1;
+        let event = if tail { "tail call" } else { "call" };
+        let r = self.run_hook(event, None, ci_idx, 1, nparams);
+        if let Some(ci) = self.th_mut().ci.get_mut(ci_idx) {
+            ci.savedpc -= 1;
+        }
+        r
+    }
+
+    /// Call hook on entry to the native frame `ci_idx` (`precallC` in ldo.c): event `"call"`,
+    /// transferring its `nargs` arguments.
+    #[cold]
+    pub(crate) fn hook_native_call(&mut self, ci_idx: usize, nargs: usize) -> super::LuaResult<()> {
+        if self.hook_mask & HOOK_CALL == 0 {
+            return Ok(());
+        }
+        self.run_hook("call", None, ci_idx, 1, nargs)
+    }
+
+    /// Return hook of frame `ci_idx` (`rethook` in ldo.c), still on the frame list, returning the
+    /// `n` values at stack slot `first`: `ftransfer` is `first` relative to the function slot. The
+    /// caller keeps `top` at or above `first + n` so the hook does not overwrite the results.
+    #[cold]
+    pub(crate) fn hook_return(
+        &mut self,
+        ci_idx: usize,
+        first: usize,
+        n: usize,
+    ) -> super::LuaResult<()> {
+        if self.hook_mask & HOOK_RET == 0 {
+            return Ok(());
+        }
+        let ci = self.th().ci[ci_idx];
+        if ci.kind != FrameKind::Lua {
+            return self.run_hook("return", None, ci_idx, first - ci.func, n);
+        }
+        // A vararg function's frame has its function slot back below the extra arguments by now;
+        // the hook sees the frame as it ran (`rethook`: "back to virtual 'func'").
+        let vfunc = ci.base - 1;
+        self.th_mut().ci[ci_idx].func = vfunc;
+        let r = self.run_hook("return", None, ci_idx, first - vfunc, n);
+        if let Some(c) = self.th_mut().ci.get_mut(ci_idx) {
+            c.func = ci.func;
+        }
+        r
+    }
+
+    /// `(ftransfer, ntransfer)` of frame `ci_idx` of thread `th` while a call or return hook runs
+    /// for it, else `(0, 0)` (`debug.getinfo` option `r`).
+    pub(crate) fn frame_transfer(&self, th: *mut LuaThread, ci_idx: usize) -> (usize, usize) {
+        match self.hook_frame {
+            Some((t, i, f, n)) if t == th && i == ci_idx => (f, n),
+            _ => (0, 0),
+        }
     }
 
     /// Per-instruction hook work (`luaG_traceexec`): count and line events for the instruction at
     /// `pc` of frame `ci_idx`.
     pub(crate) fn hook_instr(&mut self, ci_idx: usize, pc: usize) -> super::LuaResult<()> {
-        if self.in_hook {
+        if self.in_hook || self.th != self.hook_thread {
             return Ok(());
         }
         if self.hook_mask & HOOK_COUNT != 0 {

@@ -110,6 +110,8 @@ pub(crate) struct Heap {
     ephemerons: Vec<*mut LuaTable>,
     all_weak: Vec<*mut LuaTable>,
     pub(crate) memory_limit: Option<usize>,
+    /// `collectgarbage("step")`'s model of an incremental cycle ([`Vm::gc_step`]).
+    pub(crate) step_model: StepModel,
 }
 
 /// Floor of the collection threshold (bytes of accounted allocation). PUC-Lua has no floor beyond
@@ -138,6 +140,7 @@ impl Heap {
             ephemerons: Vec::new(),
             all_weak: Vec::new(),
             memory_limit: None,
+            step_model: StepModel::default(),
         }
     }
 
@@ -555,6 +558,7 @@ impl Vm {
         self.heap.threshold = (live / 100)
             .saturating_mul(self.heap.pause as usize)
             .max(MIN_THRESHOLD);
+        self.heap.step_model.cycle_finished(live, self.heap.pause);
         self.heap.in_gc = false;
         self.run_finalizers();
     }
@@ -696,6 +700,88 @@ impl Vm {
     /// Bytes currently accounted to the heap.
     pub fn memory_in_use(&self) -> usize {
         self.heap.allocated
+    }
+}
+
+/// Size of a basic incremental step in bytes (`LUAI_GCSTEPSIZE`, 2^13, lgc.h).
+const GC_STEP_SIZE: i64 = 1 << 13;
+/// Bytes per unit of collector work (`WORK2MEM`, lgc.c: `sizeof(TValue)`).
+const WORK2MEM: i64 = 16;
+/// Heap bytes per unit of work a whole cycle costs, measured on lua5.4 (5.4.4): a 9.1 MB heap of
+/// small tables needs 7 basic steps of `(GC_STEP_SIZE / WORK2MEM) * 100` units each.
+const BYTES_PER_CYCLE_UNIT: u64 = 28;
+
+/// Model of lgc.c's incremental cycle for `collectgarbage("step", n)`.
+///
+/// The collector here is atomic (a whole mark & sweep at once), but `step` must answer as
+/// lua5.4's does: `true` iff the step finished a cycle. So steps are accounted as lgc.c does —
+/// a debt (`GCdebt`: bytes allocated beyond the threshold set when the last cycle finished, plus
+/// what `step` adds) paid in work units (`WORK2MEM`, `stepmul`) — and the cycle, estimated at
+/// [`BYTES_PER_CYCLE_UNIT`] heap bytes per unit, runs as one full collection when the credited work
+/// reaches it. Invariant: reset by every finished cycle, automatic or explicit.
+#[derive(Debug, Default)]
+pub(crate) struct StepModel {
+    /// Bytes in use at which the virtual debt is zero (`totalbytes - GCdebt` at the last
+    /// `luaE_setdebt`).
+    threshold: usize,
+    /// Work units credited to the current cycle by earlier steps that did not finish it.
+    work: u64,
+}
+
+impl StepModel {
+    /// A cycle finished with `live` bytes in use: start a new one, paused until the heap grows by
+    /// `pause` percent (`setpause`).
+    fn cycle_finished(&mut self, live: usize, pause: u32) {
+        self.work = 0;
+        self.threshold = (live / 100).saturating_mul(pause as usize);
+    }
+}
+
+impl Vm {
+    /// `collectgarbage("step", kb)` (`lua_gc(L, LUA_GCSTEP, kb)`, lapi.c): perform a basic step
+    /// (`kb == 0`) or add `kb` KiB to the collector's debt and pay it; returns `true` iff a cycle
+    /// finished (the collector is back in its pause state). Runs even when the collector is stopped,
+    /// as lapi.c clears `gcstp` around the step.
+    ///
+    /// In generational mode (lua.c's default) a step that does work runs a collection but, as
+    /// lgc.c's `genstep` never ends in the pause state, answers `false`. The incremental answer
+    /// follows [`StepModel`].
+    pub fn gc_step(&mut self, kb: i64) -> bool {
+        if self.heap.in_gc {
+            return false;
+        }
+        let allocated = self.heap.allocated as i64;
+        let debt_now = allocated - self.heap.step_model.threshold as i64;
+        let debt = if kb == 0 {
+            0
+        } else {
+            kb.saturating_mul(1024).saturating_add(debt_now)
+        };
+        if kb != 0 && debt <= 0 {
+            // Only the debt grows (`luaE_setdebt`); no work is done.
+            self.heap.step_model.threshold = (allocated - debt).max(0) as usize;
+            return false;
+        }
+        if self.heap.mode == GcMode::Generational {
+            self.full_gc();
+            return false;
+        }
+        // incstep: work until the debt is paid with a step's worth of credit, or the cycle ends.
+        let stepmul = i64::from(self.heap.stepmul | 1);
+        let stepsize = GC_STEP_SIZE / WORK2MEM * stepmul;
+        let budget = (debt / WORK2MEM)
+            .saturating_mul(stepmul)
+            .saturating_add(stepsize);
+        let model = &mut self.heap.step_model;
+        let need = (allocated as u64 / BYTES_PER_CYCLE_UNIT).saturating_sub(model.work);
+        if budget as u64 >= need {
+            self.full_gc();
+            return true;
+        }
+        model.work += budget as u64;
+        // The leftover credit is one step's size (`debt = -stepsize` converted back to bytes).
+        model.threshold = (allocated + GC_STEP_SIZE) as usize;
+        false
     }
 }
 

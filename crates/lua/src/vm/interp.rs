@@ -81,12 +81,16 @@ impl Vm {
                     // Frame state is saved (savedpc); resume in the other loop variant.
                     return Ok(false);
                 }
-                if hooked {
+                // Hooked frame entry (lvm.c `startfunc`/`returning`): the call hook on a fresh frame
+                // (vararg functions: after VARARGPREP), else the caller's pc becomes `oldpc` so a
+                // return does not count as a new line (`rethook`). Frames run by the hook itself
+                // (`in_hook`) leave the traced frame's state alone.
+                if hooked && !self.in_hook {
                     if pc == 0 {
                         self.hook_oldpc = 0;
-                        if self.hook_mask & super::debug::HOOK_CALL != 0 {
-                            let tail = ci.status & CIST_TAIL != 0;
-                            self.call_hook(if tail { "tail call" } else { "call" }, None)?;
+                        if !(*proto).src.is_vararg {
+                            (*th).top = ci_top;
+                            self.hook_lua_call(ci_idx)?;
                         }
                     } else {
                         self.hook_oldpc = pc - 1;
@@ -96,7 +100,13 @@ impl Vm {
                 // compiled code (if any) runs from `pc` and tells where to continue. Not while
                 // debug hooks are active (compiled code does not call them).
                 if !hooked {
-                    pc = self.jit_frame_entry(proto, upvals, base, pc);
+                    pc = self.jit_frame_entry(proto, upvals, base, pc)?;
+                    if self.hook_mask != 0 {
+                        // A function called by compiled code set a debug hook: restart the
+                        // frame in the hooked loop.
+                        (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
+                        continue 'newframe;
+                    }
                 }
 
                 macro_rules! reg {
@@ -154,7 +164,11 @@ impl Vm {
                         // Baseline JIT hook (crate::jit): OSR entry at the loop header `pc`;
                         // compiled code runs the frame until an instruction it leaves to us.
                         if !hooked {
-                            pc = self.jit_backedge(proto, upvals, base, pc);
+                            pc = self.jit_backedge(proto, upvals, base, pc)?;
+                            if self.hook_mask != 0 {
+                                (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
+                                continue 'newframe;
+                            }
                         }
                     }};
                 }
@@ -225,11 +239,17 @@ impl Vm {
                 }
 
                 loop {
-                    if hooked {
-                        savepc!();
-                        (*th).top = ci_top;
+                    // Count and line events (`luaG_traceexec`), not for a vararg function's
+                    // VARARGPREP (lvm.c clears `trap` until it ran). During the hook the frame's
+                    // saved pc is past the instruction about to run, as lvm.c's `vmfetch` leaves it,
+                    // so `currentline` names that instruction's line.
+                    if hooked && !(pc == 0 && (*proto).src.is_vararg) {
+                        // `top` is left alone: the instruction may take operands up to it (a
+                        // call with B = 0); the hook call protects and restores it.
+                        (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
                         self.hook_instr(ci_idx, pc)?;
-                        if self.hook_mask == 0 {
+                        savepc!();
+                        if (self.hook_mask != 0) != hooked {
                             continue 'newframe;
                         }
                     }
@@ -862,6 +882,9 @@ impl Vm {
                                 if delta != 0 {
                                     (&mut (*th).ci).get_unchecked_mut(ci_idx).func -= delta;
                                 }
+                                if hooked {
+                                    self.hook_return(ci_idx, func, n)?;
+                                }
                                 if self.finish_return(ci_idx, func, n) {
                                     return Ok(true);
                                 }
@@ -909,12 +932,20 @@ impl Vm {
                                 let cur = (&mut (*th).ci).get_unchecked_mut(ci_idx);
                                 cur.func -= cur.nextraargs as usize + i.c() as usize;
                             }
+                            if hooked {
+                                savepc!();
+                                (*th).top = (ra + n).max(ci_top);
+                                self.hook_return(ci_idx, ra, n)?;
+                            }
                             if self.finish_return(ci_idx, ra, n) {
                                 return Ok(true);
                             }
                             continue 'newframe;
                         }
                         OpCode::RETURN0 => {
+                            if hooked {
+                                tryp!(self.hook_return(ci_idx, base_idx + i.a() as usize, 0));
+                            }
                             let cur = *(&(*th).ci).get_unchecked(ci_idx);
                             let res = cur.func;
                             let wanted = cur.nresults;
@@ -934,6 +965,9 @@ impl Vm {
                             continue 'newframe;
                         }
                         OpCode::RETURN1 => {
+                            if hooked {
+                                tryp!(self.hook_return(ci_idx, base_idx + i.a() as usize, 1));
+                            }
                             let cur = *(&(*th).ci).get_unchecked(ci_idx);
                             let res = cur.func;
                             let wanted = cur.nresults;
@@ -1114,6 +1148,13 @@ impl Vm {
                             (*th).top = ci_top;
                             if ci_top > (*th).hwm {
                                 (*th).hwm = ci_top;
+                            }
+                            if hooked && !self.in_hook {
+                                // The call hook of a vararg function runs now (lvm.c OP_VARARGPREP);
+                                // the next instruction then counts as a new line.
+                                savepc!();
+                                self.hook_lua_call(ci_idx)?;
+                                self.hook_oldpc = 1;
                             }
                         }
                         OpCode::EXTRAARG => {}

@@ -29,7 +29,7 @@ impl Culprit {
 }
 
 /// Maximum `__index`/`__newindex` chain length (`MAXTAGLOOP`).
-const MAX_TAG_LOOP: usize = 2000;
+pub(crate) const MAX_TAG_LOOP: usize = 2000;
 
 impl Vm {
     fn varinfo(&self, c: Culprit) -> Vec<u8> {

@@ -79,6 +79,13 @@ pub struct Vm {
     pub(crate) in_hook: bool,
     /// pc of the last line-hook check (`L->oldpc`).
     pub(crate) hook_oldpc: usize,
+    /// While a hook runs: the hooked frame as `(thread, frame index)` (`CIST_HOOKED` in ldo.c) and
+    /// the values a call or return event transfers as `(ftransfer, ntransfer)` (`CIST_TRAN` and
+    /// `ci->u2.transferinfo`; `(0, 0)` for line and count events).
+    pub(crate) hook_frame: Option<(*mut LuaThread, usize, usize, usize)>,
+    /// The thread whose hook `hook` is (null when none): as with ldblib's per-thread hook table, a
+    /// hook fires only while its own thread runs (`debug.sethook([thread,] ...)`).
+    pub(crate) hook_thread: *mut LuaThread,
     /// Lowest native stack address Rust-level recursion may reach before raising "C stack overflow"
     /// (the running OS thread's stack bottom plus a safety margin); 0 = not yet known.
     pub(crate) native_stack_limit: usize,
@@ -195,6 +202,8 @@ impl Vm {
             hook_left: 0,
             in_hook: false,
             hook_oldpc: 0,
+            hook_frame: None,
+            hook_thread: std::ptr::null_mut(),
         };
         // The collector cannot run before the roots exist.
         vm.heap.running = false;

@@ -45,6 +45,9 @@ pub const CIST_FRESH: u8 = 1;
 pub const CIST_TAIL: u8 = 2;
 /// `CallInfo` status bit: a `__close`/finaliser call frame (no debug name).
 pub const CIST_FIN: u8 = 4;
+/// A debug hook is running for this frame (`CIST_HOOKED`): the function it calls is named
+/// `hook '?'`.
+pub const CIST_HOOKED: u8 = 8;
 
 /// One activation record (Lua 5.4 `CallInfo`). Indices are stack slot indices.
 #[derive(Clone, Copy, Debug)]
