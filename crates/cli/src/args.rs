@@ -76,9 +76,11 @@ struct RawArgs {
     /// limit the Lua heap; exceeding it raises "not enough memory" (bytes, or with K/M/G suffix)
     #[arg(long = "memory-limit", value_name = "BYTES", value_parser = parse_size)]
     memory_limit: Option<usize>,
-    /// run a full garbage collection at every allocation check (slow; for testing)
-    #[arg(long = "gc-stress")]
-    gc_stress: bool,
+    /// run a full garbage collection at every allocation check, or every Nth with =N (slow;
+    /// for testing; also MOONLIFT_GC_STRESS=N)
+    #[arg(long = "gc-stress", value_name = "N", num_args = 0..=1, require_equals = true,
+          default_missing_value = "1")]
+    gc_stress: Option<u32>,
     /// print help
     #[arg(long = "help", action = clap::ArgAction::Help)]
     help: Option<bool>,
@@ -142,8 +144,8 @@ pub struct Options {
     pub jit_dump: Option<String>,
     /// `--memory-limit`.
     pub memory_limit: Option<usize>,
-    /// `--gc-stress`.
-    pub gc_stress: bool,
+    /// `--gc-stress[=N]`: collect at every Nth allocation check (`--gc-stress` alone: N = 1).
+    pub gc_stress: Option<u32>,
     /// The script, if any.
     pub script: Option<Script>,
     /// Arguments after the script (`arg[1..]`).
@@ -373,5 +375,21 @@ mod tests {
         assert_eq!(JitMode::from_env_value("off"), Some(JitMode::Off));
         assert_eq!(JitMode::from_env_value("fast"), None);
         assert!(parse(&argv(&["--jit=fast"])).is_err());
+    }
+
+    #[test]
+    fn gc_stress_takes_an_optional_period() {
+        assert_eq!(parse(&argv(&["t.lua"])).unwrap().gc_stress, None);
+        let o = parse(&argv(&["--gc-stress", "t.lua", "x"])).unwrap();
+        assert_eq!(o.gc_stress, Some(1));
+        assert_eq!(o.script, Some(Script::File("t.lua".into())));
+        assert_eq!(o.script_args, ["x"]);
+        assert_eq!(
+            parse(&argv(&["--gc-stress=50", "t.lua"]))
+                .unwrap()
+                .gc_stress,
+            Some(50)
+        );
+        assert!(parse(&argv(&["--gc-stress=often", "t.lua"])).is_err());
     }
 }

@@ -68,15 +68,15 @@ fn run(argv: &[String]) -> i32 {
     let mut jit_config = vm.jit_config();
     jit_config.log = opts.jit_log;
     vm.set_jit_config(jit_config);
-    // Accepted so scripts and test runners can pass them already; say plainly that they do nothing yet.
-    for (given, flag) in [
-        (opts.perf_map, "--perf-map"),
-        (opts.jit_dump.is_some(), "--jit-dump"),
-        (opts.gc_stress, "--gc-stress"),
-    ] {
-        if given {
-            eprintln!("{PROGNAME}: warning: {flag} is not implemented yet; ignored");
-        }
+    vm.set_jit_dump(opts.jit_dump.clone());
+    if opts.perf_map
+        && let Err(e) = vm.enable_perf_map()
+    {
+        eprintln!("{PROGNAME}: warning: --perf-map: cannot create the perf map: {e}");
+    }
+    // `--gc-stress` overrides MOONLIFT_GC_STRESS (which the VM reads when it is created).
+    if let Some(every) = opts.gc_stress {
+        vm.set_gc_stress(every);
     }
     create_arg_table(&mut vm, argv, &opts);
 

@@ -3,8 +3,9 @@
 //! `tests/tools/regen.sh` and DESIGN.md §7).
 //!
 //! For each script and each mode of `MOONLIFT_TEST_MODES` (comma-separated, default
-//! `off,on,eager`; passed as `--jit=<mode>`; a mode may add environment variables for stress
-//! variants: `on:MOONLIFT_GC_STRESS=1`) the harness runs
+//! `off,on,eager` plus, in optimized builds (what CI runs), `eager:MOONLIFT_GC_STRESS=1`;
+//! passed as `--jit=<mode>`; a mode may add environment variables for stress variants, as the
+//! last one does: a full collection at every allocation check) the harness runs
 //! `moonlift --jit=<mode> X.lua` with cwd `tests/lua`, a fixed environment and a time limit
 //! (`MOONLIFT_CORPUS_TIMEOUT` seconds, default 10, or 30 when the tests are built without
 //! optimizations; the child is killed on timeout), two runs at a
@@ -14,6 +15,11 @@
 //! - stderr: the part before the first `stack traceback:` line (the error message, or warnings)
 //!   identical to that part of `X.err`; if `X.err` has a traceback, ours must have a
 //!   `stack traceback:` line too (the frames that follow may differ from lua.c's).
+//!
+//! GC stress: in a mode that sets `MOONLIFT_GC_STRESS`, `tests/lua/GC_STRESS` may say per script
+//! `skip` (its expected output depends on when the collector runs; it still runs in the other
+//! modes) or `every=N` (collect at every Nth check instead: the script keeps so much alive that
+//! stress is quadratic). Each entry gives its reason; skipped runs are counted in the summary.
 //!
 //! Known failures: `tests/lua/KNOWN_FAILURES` lists scripts expected to fail, one per line,
 //! `name` (fails in at least one mode) or `name@mode` (fails in that mode), `#` starts a
@@ -75,6 +81,63 @@ fn mode_command(mode: &str) -> (Vec<String>, Vec<(String, String)>) {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     (vec![format!("--jit={jit}")], env)
+}
+
+/// What `tests/lua/GC_STRESS` says about one script under a GC stress mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StressRule {
+    /// Not run under stress (GC-timing-dependent output).
+    Skip,
+    /// Run with `MOONLIFT_GC_STRESS=N`.
+    Every(u32),
+}
+
+/// Parses `GC_STRESS`: `script skip|every=N # reason` per line, `#` comments. Panics on a
+/// malformed line (the file is part of the test suite).
+fn parse_stress_rules(text: &str) -> BTreeMap<String, StressRule> {
+    let mut rules = BTreeMap::new();
+    for line in text.lines() {
+        let entry = line.split('#').next().unwrap_or("").trim();
+        if entry.is_empty() {
+            continue;
+        }
+        let mut words = entry.split_whitespace();
+        let (Some(name), Some(rule), None) = (words.next(), words.next(), words.next()) else {
+            panic!("GC_STRESS: malformed line {line:?}");
+        };
+        let rule = match rule {
+            "skip" => StressRule::Skip,
+            r => StressRule::Every(
+                r.strip_prefix("every=")
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("GC_STRESS: bad rule {r:?} in {line:?}")),
+            ),
+        };
+        rules.insert(stem(name).to_string(), rule);
+    }
+    rules
+}
+
+/// Applies `rule` to a mode's environment: `None` = skip the run.
+fn apply_stress_rule(
+    mut env: Vec<(String, String)>,
+    rule: Option<StressRule>,
+) -> Option<Vec<(String, String)>> {
+    let stressed = env
+        .iter()
+        .any(|(k, v)| k == "MOONLIFT_GC_STRESS" && v != "0");
+    match rule {
+        Some(StressRule::Skip) if stressed => None,
+        Some(StressRule::Every(n)) if stressed => {
+            for (k, v) in env.iter_mut() {
+                if k == "MOONLIFT_GC_STRESS" {
+                    *v = n.to_string();
+                }
+            }
+            Some(env)
+        }
+        _ => Some(env),
+    }
 }
 
 fn parse_known(text: &str) -> (Vec<String>, Vec<KnownEntry>) {
@@ -240,7 +303,15 @@ fn corpus() {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_moonlift")));
     let dir = support::corpus_dir();
     let filter = std::env::var("MOONLIFT_CORPUS_FILTER").unwrap_or_default();
-    let modes: Vec<String> = env_or("MOONLIFT_TEST_MODES", "off,on,eager")
+    // GC stress (about 30 s for the corpus in release) is in the default set of optimized
+    // builds only: that is what CI runs (`cargo test --workspace --release`), while debug runs
+    // during development stay quick.
+    let default_modes = if cfg!(debug_assertions) {
+        "off,on,eager"
+    } else {
+        "off,on,eager,eager:MOONLIFT_GC_STRESS=1"
+    };
+    let modes: Vec<String> = env_or("MOONLIFT_TEST_MODES", default_modes)
         .split(',')
         .map(|m| m.trim().to_string())
         .filter(|m| !m.is_empty())
@@ -273,6 +344,8 @@ fn corpus() {
     let known_path = dir.join("KNOWN_FAILURES");
     let known_text = std::fs::read_to_string(&known_path).unwrap_or_default();
     let (header, known) = parse_known(&known_text);
+    let stress_rules =
+        parse_stress_rules(&std::fs::read_to_string(dir.join("GC_STRESS")).unwrap_or_default());
 
     let runs: Vec<(String, String)> = scripts
         .iter()
@@ -281,6 +354,7 @@ fn corpus() {
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::<Failure>::new());
     let passed = AtomicUsize::new(0);
+    let skipped = AtomicUsize::new(0);
     let slowest = Mutex::new((Duration::ZERO, String::new()));
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(runs.len()) {
@@ -300,6 +374,11 @@ fn corpus() {
                         Err(e) => Some(fail(vec![e], "no expectations".to_string())),
                         Ok(exp) => {
                             let (args, env) = mode_command(mode);
+                            let rule = stress_rules.get(stem(script)).copied();
+                            let Some(env) = apply_stress_rule(env, rule) else {
+                                skipped.fetch_add(1, Ordering::Relaxed);
+                                continue;
+                            };
                             match support::run_script(&bin, &args, &env, &dir, script, timeout) {
                                 Err(e) => Some(fail(
                                     vec![format!("cannot run {}: {e}", bin.display())],
@@ -373,8 +452,9 @@ fn corpus() {
 
     let total = runs.len();
     println!(
-        "corpus: {passed} passed, {} failed ({} expected, {} unexpected; {} listed script(s) now \
-         pass) — {} scripts x {} modes [{}]",
+        "corpus: {passed} passed, {} skipped (GC_STRESS), {} failed ({} expected, {} unexpected; \
+         {} listed script(s) now pass) — {} scripts x {} modes [{}]",
+        skipped.into_inner(),
         failures.len(),
         failures.len() - unexpected.len(),
         unexpected.len(),

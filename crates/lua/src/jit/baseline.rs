@@ -50,7 +50,8 @@ const H_LT: u32 = 6;
 const H_FORPREP: u32 = 7;
 const H_LEN: u32 = 8;
 const H_CALL: u32 = 9;
-const N_HELPERS: usize = 10;
+const H_OP: u32 = 10;
+const N_HELPERS: usize = 11;
 
 /// Namespace of helper names in `UserExternalName`.
 pub(crate) const HELPER_NAMESPACE: u32 = 1;
@@ -64,14 +65,14 @@ fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
         H_EQ | H_EQK => &[I64, I64],
         H_LT => &[I32, I64, I64],
         H_FORPREP => &[I64],
-        H_CALL => &[I64, I64, I64, I32],
+        H_CALL | H_OP => &[I64, I64, I64, I32],
         _ => &[I64, I64],
     }
 }
 
 /// Return type of each helper.
 fn helper_return(h: u32) -> cranelift_codegen::ir::Type {
-    if h == H_CALL { I64 } else { I32 }
+    if h == H_CALL || h == H_OP { I64 } else { I32 }
 }
 
 /// Result of a translation.
@@ -150,6 +151,10 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
     fb.ins()
         .brif(big, exit, &[BlockArg::Value(pc)], dispatch, &[]);
     fb.switch_to_block(dispatch);
+    // Frame start (pc 0, every call) goes straight to the first instruction.
+    let table = fb.create_block();
+    fb.ins().brif(pc, table, &[], blocks[0], &[]);
+    fb.switch_to_block(table);
     fb.ins().br_table(idx, jt);
 
     let mut tx = Tx {
@@ -604,7 +609,13 @@ impl Tx<'_> {
                 let v = self.reg_ptr(i.b());
                 let dst = self.reg_ptr(a);
                 let r = self.call(H_LEN, &[v, dst]);
-                self.done_or_exit(pc, r);
+                // `__len` or a value without length: `jit_op` (runs it or raises).
+                let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, r, DONE as i64);
+                let (t, f) = self.branch(ok);
+                self.fb.switch_to_block(t);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(f);
+                self.vm_helper(H_OP, pc, i);
             }
             OpCode::JMP => {
                 let target = self.jmp_target(pc);
@@ -721,24 +732,16 @@ impl Tx<'_> {
                 self.copy_in(a + 2, src, Self::off(a + 4));
                 self.goto(target);
             }
-            OpCode::CALL => {
-                // `jit_call` (jit/call.rs): CALL_DONE → next instruction; anything else is
-                // the pc to leave at (or CALL_ERROR, which the exit block passes through).
-                let pcv = self.fb.ins().iconst(I64, pc as i64);
-                let insn = self.fb.ins().iconst(I32, i.0 as i64);
-                let (vm, base) = (self.vm, self.base);
-                let r = self.call(H_CALL, &[vm, base, pcv, insn]);
-                let done = self
-                    .fb
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, r, super::call::CALL_DONE as i64);
-                let next = self.fb.create_block();
-                self.fb
-                    .ins()
-                    .brif(done, next, &[], self.exit, &[BlockArg::Value(r)]);
-                self.fb.switch_to_block(next);
-                self.goto(pc + 1);
-            }
+            OpCode::CALL => self.vm_helper(H_CALL, pc, i),
+            OpCode::NEWTABLE if !i.k() => self.vm_helper(H_OP, pc, i),
+            OpCode::CONCAT
+            | OpCode::CLOSURE
+            | OpCode::MMBIN
+            | OpCode::MMBINI
+            | OpCode::MMBINK
+            | OpCode::TFORCALL
+            | OpCode::TAILCALL => self.vm_helper(H_OP, pc, i),
+            OpCode::SETLIST if !i.k() => self.vm_helper(H_OP, pc, i),
             _ => self.exit_here(pc),
         }
     }
@@ -867,6 +870,27 @@ impl Tx<'_> {
         let vm = self.vm;
         let r = self.call(H_GET_STR, &[vm, tval, key, d]);
         self.done_or_exit(pc, r);
+    }
+
+    /// An instruction performed by a helper that may run Lua code, allocate or raise
+    /// (`jit_call`, `jit_op`; protocol in jit/call.rs): `CALL_DONE` continues at `pc + 1`,
+    /// any other result is the pc to leave at (`CALL_ERROR` passes through the exit block
+    /// unchanged).
+    fn vm_helper(&mut self, h: u32, pc: usize, i: Instruction) {
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
+        let insn = self.fb.ins().iconst(I32, i.0 as i64);
+        let (vm, base) = (self.vm, self.base);
+        let r = self.call(h, &[vm, base, pcv, insn]);
+        let done = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::Equal, r, super::call::CALL_DONE as i64);
+        let next = self.fb.create_block();
+        self.fb
+            .ins()
+            .brif(done, next, &[], self.exit, &[BlockArg::Value(r)]);
+        self.fb.switch_to_block(next);
+        self.goto(pc + 1);
     }
 
     /// `SET*` through the `jit_set` helper.

@@ -64,6 +64,10 @@ use crate::vm::value::{TAG_LCL, TAG_NATIVE, Value};
 pub const CALL_DONE: u64 = u64::MAX - 1;
 /// Result of compiled code or [`jit_call`]: a Lua error is pending (`JitState::pending_error`).
 pub const CALL_ERROR: u64 = u64::MAX;
+/// Result of compiled code or a helper: the frame has returned (its results are in place and
+/// the frame is popped, by `finish_return`, whose "was `CIST_FRESH`" answer is in
+/// `JitState::returned_fresh`); whoever ran the compiled code continues with the caller.
+pub const FRAME_RETURNED: u64 = u64::MAX - 2;
 /// Native stack (bytes) that must remain above the VM's native-stack guard for the helper to
 /// nest another compiled call; below that it declines and the interpreter makes the call.
 pub const NEST_RESERVE: usize = 128 * 1024;
@@ -103,20 +107,40 @@ impl Vm {
             return Ok(pc as u64);
         }
         let th: *mut LuaThread = self.th;
-        // SAFETY: (whole block) `th` is the running thread; its top frame is the caller (a Lua
-        // frame whose register 0 is `base`); register indices are below max_stack (front-end
-        // invariant) so `func` and its arguments are inside the frame; closures and protos
-        // reachable from the stack are live.
+        // SAFETY: `th` is the running thread whose top frame is the caller, with register 0 at
+        // `base` (caller contract).
+        let func = unsafe { (base.offset_from((*th).stack)) as usize } + i.a() as usize;
+        let b = i.b() as usize;
+        // SAFETY: caller contract; `func + b` is inside the frame (front-end invariant).
+        unsafe { self.jit_call_value(func, (b != 0).then_some(func + b), i.c() as i32 - 1, pc) }
+    }
+
+    /// Call the value in slot `func` (arguments up to `top`, or up to the current `th.top`
+    /// when `None`) from the compiled caller at `pc`, wanting `nresults` (`-1` = all); the
+    /// result protocol of [`jit_call`]. Shared by `CALL` and `TFORCALL`.
+    ///
+    /// # Safety
+    /// The top frame is a Lua frame running compiled code; `func` and its arguments are slots
+    /// of that frame.
+    #[inline(always)]
+    pub(crate) unsafe fn jit_call_value(
+        &mut self,
+        func: usize,
+        top: Option<usize>,
+        nresults: i32,
+        pc: usize,
+    ) -> LuaResult<u64> {
+        let th: *mut LuaThread = self.th;
+        // SAFETY: (whole block) `th` is the running thread; its top frame is the caller;
+        // register indices are below max_stack (front-end invariant) so `func` and its
+        // arguments are inside the frame; closures and protos reachable from the stack are live.
         unsafe {
             let ci_idx = (&(*th).ci).len() - 1;
             let caller_top = (&(*th).ci).get_unchecked(ci_idx).top;
-            let func = (base.offset_from((*th).stack)) as usize + i.a() as usize;
-            let b = i.b() as usize;
-            let nresults = i.c() as i32 - 1;
             let fv = (*th).get(func);
             if fv.tag == TAG_NATIVE {
-                if b != 0 {
-                    (*th).top = func + b;
+                if let Some(t) = top {
+                    (*th).top = t;
                 }
                 (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
                 self.precall(func, nresults)?;
@@ -149,8 +173,8 @@ impl Vm {
                     return Ok(pc as u64);
                 }
             }
-            if b != 0 {
-                (*th).top = func + b;
+            if let Some(t) = top {
+                (*th).top = t;
             }
             (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
             self.push_lua_frame(func, fv, nresults)?;
@@ -199,6 +223,10 @@ impl Vm {
             if r == CALL_ERROR {
                 return Err(self.jit_take_error());
             }
+            if r == FRAME_RETURNED {
+                // (Not CIST_FRESH: this frame was pushed by `jit_call_value`.)
+                return Ok(());
+            }
             let pc = r as usize;
             let p = &*(*cl).proto;
             let ci_idx = (&(*th).ci).len() - 1;
@@ -222,6 +250,19 @@ impl Vm {
                             }
                         }
                         (*th).top = func + if nresults < 0 { 1 } else { nresults as usize };
+                        return Ok(());
+                    }
+                    OpCode::RETURN if !ins.k() && ins.c() == 0 => {
+                        // No upvalues to close, not vararg: `finish_return` as the
+                        // interpreter does (the frame is not CIST_FRESH, so it never reports
+                        // the end of an `execute`).
+                        let ra = func + 1 + ins.a() as usize;
+                        let n = if ins.b() != 0 {
+                            ins.b() as usize - 1
+                        } else {
+                            (*th).top - ra
+                        };
+                        self.finish_return(ci_idx, ra, n);
                         return Ok(());
                     }
                     _ => {}

@@ -39,6 +39,7 @@
 
 pub mod baseline;
 pub mod call;
+pub mod ops;
 pub mod runtime_calls;
 pub mod tiering;
 
@@ -106,6 +107,10 @@ pub struct ProtoJit {
     pub entry: Cell<usize>,
     /// [`STATE_NONE`], [`STATE_COMPILED`] or [`STATE_FAILED`].
     pub state: Cell<u8>,
+    /// The `moonlift-jit` logical function (entry cell + stub) holding this proto's code; the
+    /// GC hands it back when the proto dies so its code is retired and freed
+    /// ([`tiering`] "Code lifetime").
+    pub func: Cell<Option<moonlift_jit::stub::FuncId>>,
 }
 
 /// [`ProtoJit::state`]: not compiled yet.
@@ -142,9 +147,14 @@ pub struct JitState {
     /// The runtime could not be created (unsupported host): never try again.
     pub(crate) unavailable: bool,
     pub(crate) counters: JitCounters,
+    /// Code lifetime, perf map, dumps and run-time clock ([`tiering::JitInfra`]).
+    pub(crate) infra: tiering::JitInfra,
     /// The error of a call made by compiled code, on its way out through compiled frames
     /// ([`call::CALL_ERROR`]).
     pub(crate) pending_error: Option<crate::vm::error::LuaError>,
+    /// Set with [`call::FRAME_RETURNED`]: whether the returned frame was `CIST_FRESH` (the
+    /// interpreter then leaves `execute`).
+    pub(crate) returned_fresh: bool,
 }
 
 impl Default for JitState {
@@ -165,7 +175,9 @@ impl Default for JitState {
             rt: None,
             unavailable: false,
             counters: JitCounters::default(),
+            infra: tiering::JitInfra::default(),
             pending_error: None,
+            returned_fresh: false,
         }
     }
 }
@@ -196,38 +208,6 @@ impl Vm {
     pub fn jit_stats(&self) -> JitCounters {
         self.jit.counters
     }
-    /// A human-readable `--jit-stats` report (one line per figure).
-    pub fn jit_stats_report(&self) -> String {
-        let c = &self.jit.counters;
-        let mean_us = if c.compiled > 0 {
-            c.compile_nanos as f64 / 1e3 / c.compiled as f64
-        } else {
-            0.0
-        };
-        let per_bc = if c.bytecodes > 0 {
-            c.compile_nanos as f64 / 1e3 / c.bytecodes as f64
-        } else {
-            0.0
-        };
-        let g = moonlift_jit::stats::global().snapshot();
-        format!(
-            "jit-stats: mode {:?}\n  functions compiled: {} (failed {})\n  OSR entries: {}\n  \
-             compile time: {:.3} ms total, {:.1} us mean, {:.2} us per bytecode ({} bytecodes, {} CLIF insts)\n  \
-             code bytes: {} installed; runtime: {}",
-            self.jit.config.mode,
-            c.compiled,
-            c.failed,
-            c.osr_entries,
-            c.compile_nanos as f64 / 1e6,
-            mean_us,
-            per_bc,
-            c.bytecodes,
-            c.clif_insts,
-            c.code_bytes,
-            g
-        )
-    }
-
     /// Interpreter hook at frame start or resume (`'newframe` in `interp.rs`): runs compiled
     /// code for the frame from `pc` if the proto has some (compiling it first when it is hot)
     /// and returns the pc at which the interpreter continues.

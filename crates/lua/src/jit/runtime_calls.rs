@@ -1,7 +1,8 @@
 //! `extern "C"` helpers called by baseline code for operations too bulky to inline.
 //!
 //! Invariant (the reason compiled code needs no safepoints): every helper here (all but the
-//! `CALL` helper of [`super::call`], index 9, which has its own protocol) is **pure with
+//! `CALL` helper of [`super::call`], index 9, and the `jit_op` helper of [`super::ops`],
+//! index 10, which have their own protocol) is **pure with
 //! respect to the VM**: it never allocates, never runs a metamethod or any Lua code, never
 //! raises, never touches the call stack, and never panics. When an operation needs any of that,
 //! the helper reports [`EXIT`] and the compiled code returns to the interpreter at the
@@ -422,6 +423,7 @@ pub(crate) fn helper_address(index: u32) -> Option<usize> {
         7 => jit_forprep as *const () as usize,
         8 => jit_len as *const () as usize,
         9 => super::call::jit_call as *const () as usize,
+        10 => super::ops::jit_op as *const () as usize,
         _ => return None,
     })
 }

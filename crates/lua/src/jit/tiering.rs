@@ -8,25 +8,93 @@
 //! + stub); the interpreter calls the stub, so a later recompilation is one `set_entry`.
 //!
 //! Invariant: a failed compilation marks the proto [`super::STATE_FAILED`] and is never retried.
+//!
+//! # Code lifetime
+//!
+//! A proto's code lives as long as the proto. When the GC's sweep frees a proto that has a
+//! `moonlift-jit` function ([`super::ProtoJit::func`]), it queues the function id; after the
+//! sweep, [`Vm::jit_after_gc`] points the function's entry cell back at its lazy thunk, retires
+//! the blob the cell published and runs `moonlift-jit` reclamation, which frees every retired blob
+//! that no cell, direct call or frame reaches (a dead proto has no frame: its closure would be in
+//! the frame's slot). The function id itself (its 32-byte entry block in code memory, which
+//! `moonlift-jit` never frees) goes to a free list and is reused by the next compilation, so code
+//! memory in use is bounded by the protos alive at once, not by the protos ever compiled.
+//!
+//! # Observability
+//!
+//! `--perf-map` ([`Vm::enable_perf_map`]) appends `START SIZE lua:chunk:line` to
+//! `/tmp/perf-<pid>.map` per installed blob; `--jit-dump=NAME` ([`Vm::set_jit_dump`]) prints the
+//! bytecode listing, Cranelift IR and disassembly of every compiled proto whose name matches;
+//! `--jit-stats` ([`Vm::jit_stats_report`]) reports compile time as a share of the wall-clock time
+//! since the VM started, and the code freed.
 
 use super::{JitMode, STATE_COMPILED, STATE_FAILED, baseline, runtime_calls};
 use crate::vm::Vm;
 use crate::vm::function::Proto;
 use cranelift_codegen::Context;
+use moonlift_jit::perf_map::PerfMap;
 use moonlift_jit::reloc::LinkTarget;
 use moonlift_jit::runtime::{JitConfig as RtConfig, JitRuntime, OptLevel, Regalloc};
+use moonlift_jit::stub::FuncId;
 use std::time::Instant;
 
 /// Largest proto (in bytecode instructions) the baseline compiles; bigger ones stay
 /// interpreted (compile time grows linearly, and such code is rarely hot).
 pub const MAX_BYTECODES: usize = 20_000;
 
-fn proto_name(p: &Proto) -> String {
+/// The name of a proto's code in logs, perf maps and dumps: `lua:<chunk id>:<line defined>`
+/// (chunk id as in error messages, `luaO_chunkid`; line 0 is a main chunk).
+pub fn proto_name(p: &Proto) -> String {
     format!(
         "lua:{}:{}",
-        String::from_utf8_lossy(&p.src.source),
+        crate::debuginfo::chunk_id(&p.src.source),
         p.src.line_defined
     )
+}
+
+/// Per-VM state of the JIT's infrastructure around the compiler: code lifetime, perf map,
+/// dumps, and the clock `--jit-stats` measures run time with. See the module doc.
+#[derive(Debug)]
+pub struct JitInfra {
+    /// Function ids whose proto died; reused by the next compilations (their cells point at
+    /// their lazy thunks, their blobs are retired).
+    free_funcs: Vec<FuncId>,
+    /// Retired blobs the last reclamation kept (referenced or running): retry after next GC.
+    retry_reclaim: bool,
+    /// `--perf-map`: the open map file.
+    perf_map: Option<PerfMap>,
+    /// `--jit-dump=NAME`: the name filter.
+    dump: Option<String>,
+    /// When the VM was created (run time for the compile-time share).
+    started: Instant,
+    /// Protos whose code was released because the GC collected them.
+    pub released_protos: u64,
+    /// Blobs freed by reclamation passes this VM ran.
+    pub freed_blobs: u64,
+    /// Code bytes (allocator blocks) freed by those passes.
+    pub freed_bytes: u64,
+}
+
+impl Default for JitInfra {
+    fn default() -> Self {
+        JitInfra {
+            free_funcs: Vec::new(),
+            retry_reclaim: false,
+            perf_map: None,
+            dump: None,
+            started: Instant::now(),
+            released_protos: 0,
+            freed_blobs: 0,
+            freed_bytes: 0,
+        }
+    }
+}
+
+/// Does `--jit-dump=filter` select a proto named `names` (its `chunk:line`, the name its caller
+/// gave it)? `*` selects every proto; otherwise the filter must equal one of the names, or the
+/// full `lua:chunk:line`.
+fn dump_matches(filter: &str, names: &[String]) -> bool {
+    filter == "*" || names.iter().any(|n| n == filter)
 }
 
 impl Vm {
@@ -80,6 +148,7 @@ impl Vm {
             p.jit.state.set(STATE_FAILED);
             return 0;
         };
+        let dump = self.jit.infra.dump.is_some() && self.jit_dump_selects(p, &name);
         let t = Instant::now();
         let tr = match baseline::translate(p, rt.isa()) {
             Ok(t) => t,
@@ -87,9 +156,19 @@ impl Vm {
         };
         let clif = tr.func.dfg.num_insts();
         let t_translate = t.elapsed();
-        let f = match rt.declare_function(&name) {
-            Ok(f) => f,
-            Err(e) => return fail(self, e.to_string()),
+        let ir_text = dump.then(|| tr.func.display().to_string());
+        // A function id of a collected proto is reused (its cell points at its lazy thunk).
+        let f = match self.jit.infra.free_funcs.pop() {
+            Some(f) => f,
+            None => match rt.declare_function(&name) {
+                Ok(f) => f,
+                Err(e) => return fail(self, e.to_string()),
+            },
+        };
+        // From here on, a failure gives the (unpublished) function id back.
+        let fail = |vm: &mut Vm, why: String| {
+            vm.jit.infra.free_funcs.push(f);
+            fail(vm, why)
         };
         let mut ctx = Context::for_function(tr.func);
         let resolve = |n: &cranelift_codegen::ir::UserExternalName| {
@@ -118,8 +197,24 @@ impl Vm {
         c.clif_insts += clif as u64;
         c.code_bytes += blob.len() as u64;
         c.compile_nanos += dt.as_nanos() as u64;
+        p.jit.func.set(Some(f));
         p.jit.entry.set(stub);
         p.jit.state.set(STATE_COMPILED);
+        if let Some(pm) = &self.jit.infra.perf_map
+            && let Err(e) = pm.record_blob(&blob)
+        {
+            tracing_log(log, &format!("perf map {}: {e}", pm.path().display()));
+        }
+        if let Some(ir) = ir_text {
+            // SAFETY: `blob` is Live (just published in `f`'s cell) and only this thread's GC
+            // could retire it, which does not run during this call.
+            let asm = unsafe { moonlift_jit::disasm::disassemble_blob(&blob, None) };
+            eprintln!(
+                "---- jit-dump {name}: bytecode{}\n---- jit-dump {name}: Cranelift IR ({clif} \
+                 insts)\n{ir}\n---- jit-dump {name}: disassembly\n{asm}",
+                crate::debuginfo::listing(&p.src)
+            );
+        }
         tracing_log(
             log,
             &format!(
@@ -134,6 +229,189 @@ impl Vm {
         );
         stub
     }
+}
+
+impl Vm {
+    /// The names `--jit-dump` matches a proto against: `chunk:line` (e.g. `fib.lua:3`), the
+    /// perf-map name `lua:chunk:line`, when `p` runs in the top frame the name its caller called
+    /// it by (`fib`, `m`), as in tracebacks (`getfuncname`, ldebug.c), and the name its
+    /// definition stores it under when the defining function has a frame ([`definition_name`]).
+    /// A main chunk is also called `main`.
+    fn jit_dump_selects(&self, p: &Proto, perf_name: &str) -> bool {
+        let Some(filter) = self.jit.infra.dump.as_deref() else {
+            return false;
+        };
+        let mut names = vec![
+            perf_name.to_string(),
+            perf_name.trim_start_matches("lua:").to_string(),
+        ];
+        if p.src.line_defined == 0 {
+            names.push("main".to_string());
+        }
+        let top = self.th().ci.len().saturating_sub(1);
+        if self.frame_proto(top).is_some_and(|fp| std::ptr::eq(fp, p))
+            && let Some((_, n)) = self.frame_call_name(top)
+        {
+            names.push(String::from_utf8_lossy(&n).into_owned());
+        }
+        // The name its definition gives it, when the defining function runs in some frame
+        // (compiled code compiles a callee before its frame exists).
+        for ci in 0..self.th().ci.len() {
+            if let Some(parent) = self.frame_proto(ci)
+                && let Some(n) = definition_name(parent, p)
+            {
+                names.push(n);
+                break;
+            }
+        }
+        dump_matches(filter, &names)
+    }
+
+    /// `--jit-dump=NAME`: print (to stderr) the bytecode listing, Cranelift IR and disassembly
+    /// of every proto compiled from now on whose name matches `name` (see the module doc; `*`
+    /// selects all). `None` stops dumping.
+    pub fn set_jit_dump(&mut self, name: Option<String>) {
+        self.jit.infra.dump = name;
+    }
+
+    /// `--perf-map`: append one line `START SIZE lua:chunk:line` (hex, perf's JIT interface) per
+    /// compiled proto from now on to `/tmp/perf-<pid>.map`. Returns the path.
+    ///
+    /// Errors: the I/O error of creating the file.
+    pub fn enable_perf_map(&mut self) -> std::io::Result<std::path::PathBuf> {
+        let pm = PerfMap::for_process()?;
+        let path = pm.path().to_path_buf();
+        self.jit.infra.perf_map = Some(pm);
+        Ok(path)
+    }
+
+    /// Bytes of `moonlift-jit` code memory in use by this VM's JIT runtime (blobs, entry blocks,
+    /// veneers, the trampoline), or 0 before anything was compiled.
+    pub fn jit_code_in_use(&self) -> usize {
+        self.jit.rt.as_ref().map_or(0, |rt| rt.code_usage().in_use)
+    }
+
+    /// Code freed so far because the GC collected protos: `(blobs, bytes)` returned to
+    /// `moonlift-jit`'s code memory by this VM's reclamation passes.
+    pub fn jit_code_freed(&self) -> (u64, u64) {
+        (self.jit.infra.freed_blobs, self.jit.infra.freed_bytes)
+    }
+
+    /// After a collection (`gc.rs`, `full_gc`): release the code of protos the sweep freed
+    /// (cell back to the lazy thunk, blob retired, function id to the free list) and reclaim
+    /// retired blobs. Cheap when nothing died.
+    pub(crate) fn jit_after_gc(&mut self) {
+        let dead = std::mem::take(&mut self.heap.dead_jit_funcs);
+        if dead.is_empty() && !self.jit.infra.retry_reclaim {
+            return;
+        }
+        let Some(rt) = self.jit.rt.clone() else {
+            return;
+        };
+        let log = self.jit.config.log;
+        for &f in &dead {
+            // A dead proto's cell is reset first so the blob is unreachable from it.
+            if let Ok(Some(code)) = rt.reset_to_lazy(f) {
+                if log && let Some(b) = rt.blob(code) {
+                    tracing_log(log, &format!("retire {} ({} bytes)", b.name(), b.len()));
+                }
+                let _ = rt.retire(code);
+            }
+            self.jit.infra.released_protos += 1;
+        }
+        self.jit.infra.free_funcs.extend(dead);
+        let report = rt.reclaim();
+        self.jit.infra.freed_blobs += report.freed.len() as u64;
+        self.jit.infra.freed_bytes += report.freed_bytes as u64;
+        self.jit.infra.retry_reclaim = report.kept_referenced + report.kept_running > 0;
+        if !report.freed.is_empty() {
+            tracing_log(
+                log,
+                &format!(
+                    "free {} blobs, {} bytes (kept {} referenced, {} running)",
+                    report.freed.len(),
+                    report.freed_bytes,
+                    report.kept_referenced,
+                    report.kept_running
+                ),
+            );
+        }
+    }
+
+    /// A human-readable `--jit-stats` report (one line per figure): protos compiled, OSR
+    /// entries, compile time (total, mean, per bytecode, and as a share of the wall-clock time
+    /// since the VM started), code installed and freed, then `moonlift-jit`'s own counters.
+    pub fn jit_stats_report(&self) -> String {
+        let c = &self.jit.counters;
+        let i = &self.jit.infra;
+        let mean_us = if c.compiled > 0 {
+            c.compile_nanos as f64 / 1e3 / c.compiled as f64
+        } else {
+            0.0
+        };
+        let per_bc = if c.bytecodes > 0 {
+            c.compile_nanos as f64 / 1e3 / c.bytecodes as f64
+        } else {
+            0.0
+        };
+        let run_nanos = i.started.elapsed().as_nanos().max(1) as f64;
+        let share = 100.0 * c.compile_nanos as f64 / run_nanos;
+        let g = moonlift_jit::stats::global().snapshot();
+        format!(
+            "jit-stats: mode {:?}\n  functions compiled: {} (failed {})\n  OSR entries: {}\n  \
+             compile time: {:.3} ms total, {:.1} us mean, {:.2} us per bytecode ({} bytecodes, {} CLIF insts)\n  \
+             compile share: {:.2}% of {:.3} ms run time\n  \
+             code bytes: {} installed, {} in use\n  \
+             code freed: {} blobs, {} bytes ({} collected protos)\n  runtime: {}",
+            self.jit.config.mode,
+            c.compiled,
+            c.failed,
+            c.osr_entries,
+            c.compile_nanos as f64 / 1e6,
+            mean_us,
+            per_bc,
+            c.bytecodes,
+            c.clif_insts,
+            share,
+            run_nanos / 1e6,
+            c.code_bytes,
+            self.jit_code_in_use(),
+            i.freed_blobs,
+            i.freed_bytes,
+            i.released_protos,
+            g
+        )
+    }
+}
+
+/// The name `parent`'s code gives the closure of its nested proto `child` right after creating
+/// it: the global or field key of `function g()` / `function t.f()` / `function t:m()`
+/// (`CLOSURE` then `SETTABUP`/`SETFIELD` storing that register), or the local of
+/// `local function f()`. `None` when `child` is not nested in `parent` or goes elsewhere.
+fn definition_name(parent: &Proto, child: &Proto) -> Option<String> {
+    use crate::opcode::OpCode;
+    let idx = parent
+        .protos
+        .iter()
+        .position(|&c| std::ptr::eq(c as *const Proto, child))?;
+    let code = parent.code();
+    for (pc, i) in code.iter().enumerate() {
+        if i.opcode() != Some(OpCode::CLOSURE) || i.bx() as usize != idx {
+            continue;
+        }
+        if let Some(n) = code.get(pc + 1)
+            && matches!(n.opcode(), Some(OpCode::SETTABUP | OpCode::SETFIELD))
+            && !n.k()
+            && n.c() == i.a()
+            && let Some(key) = parent.k.get(n.b() as usize).and_then(|k| k.as_str_bytes())
+        {
+            return Some(String::from_utf8_lossy(key).into_owned());
+        }
+        if let Some(("local", name)) = crate::debuginfo::register_name(&parent.src, pc + 1, i.a()) {
+            return Some(String::from_utf8_lossy(&name).into_owned());
+        }
+    }
+    None
 }
 
 fn tracing_log(log: bool, msg: &str) {

@@ -4,6 +4,7 @@
 //! messages (checked against `lua5.4` by the integration tests).
 
 use crate::vm::gc::GcMode;
+use crate::vm::state::StdoutFlush;
 use crate::vm::{LuaResult, Value, Vm};
 
 /// Install the base library into the globals table (`luaopen_base`).
@@ -42,8 +43,12 @@ pub fn open(vm: &mut Vm) {
     vm.set_global("_VERSION", v);
 }
 
+/// `print(...)`: each argument through `tostring`, written as soon as converted (as luaB_print
+/// does), tab-separated, then a newline and a flush (lua_writeline is `fwrite` + `fflush`). When
+/// `io.stdout:setvbuf("no")` made stdout unbuffered each piece is flushed as it is written.
 fn print(vm: &mut Vm) -> LuaResult<usize> {
     let n = vm.arg_count();
+    let flush = vm.stdout_flush;
     for i in 1..=n {
         let s = vm.tostring(vm.arg(i))?;
         let bytes = s.as_str_bytes().unwrap_or(b"");
@@ -52,8 +57,13 @@ fn print(vm: &mut Vm) -> LuaResult<usize> {
             let _ = out.write_all(b"\t");
         }
         let _ = out.write_all(bytes);
+        if flush == StdoutFlush::EachWrite {
+            let _ = out.flush();
+        }
     }
-    let _ = vm.stdout().write_all(b"\n");
+    let out = vm.stdout();
+    let _ = out.write_all(b"\n");
+    let _ = out.flush();
     Ok(0)
 }
 
@@ -252,9 +262,18 @@ fn pcall(vm: &mut Vm) -> LuaResult<usize> {
 fn xpcall(vm: &mut Vm) -> LuaResult<usize> {
     let h = vm.check_function(2)?;
     let f = vm.arg(1);
-    // Layout [f, h, args...] -> call f from argument slot 2 with args.
-    vm.set_arg(2, f);
-    vm.pcall_native(2, h)
+    // Layout [f, h, args...] -> [f, h, f, args...]; call f from argument slot 3. The handler
+    // keeps its slot: the GC only sees it there while `f` runs (overwriting the slot let a
+    // collection free the handler before an error called it; found by `--gc-stress`).
+    let n = vm.arg_count();
+    vm.ensure_stack(1)?;
+    vm.push(Value::NIL);
+    for i in (3..=n + 1).rev() {
+        let v = vm.arg(i - 1);
+        vm.set_arg(i, v);
+    }
+    vm.set_arg(3, f);
+    vm.pcall_native(3, h)
 }
 
 fn tonumber(vm: &mut Vm) -> LuaResult<usize> {

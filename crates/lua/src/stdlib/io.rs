@@ -18,6 +18,7 @@
 pub mod file;
 
 use crate::number::format::{write_int, write_printf_float};
+use crate::vm::state::StdoutFlush;
 use crate::vm::{LuaResult, NativeFn, Value, Vm};
 use file::{BufMode, CloseStatus, LuaFile};
 use std::cell::RefCell;
@@ -695,6 +696,14 @@ fn f_setvbuf(vm: &mut Vm) -> LuaResult<usize> {
     let mode = [BufMode::No, BufMode::Full, BufMode::Line][op];
     let size = usize::try_from(size).ok().filter(|&s| s > 0);
     let r = f.borrow_mut().set_buffering(mode, size, vm.stdout());
+    if r.is_ok() && f.borrow().is_shared_stdout() {
+        // `print` writes to the same stdout and must follow the same mode.
+        vm.set_stdout_flush(match mode {
+            BufMode::No => StdoutFlush::EachWrite,
+            BufMode::Line => StdoutFlush::EachLine,
+            BufMode::Full => StdoutFlush::Buffered,
+        });
+    }
     Ok(file_result(vm, r, None))
 }
 

@@ -446,14 +446,46 @@ impl<'a> MatchState<'a> {
         }
     }
 
+    /// The byte the rest of the pattern at `q` must match first, when matching it at a position
+    /// holding another byte is certain to fail at once, with no error and no lasting effect: `q`
+    /// starts with a plain literal (not special, not followed by `*`, `?` or `-`), possibly after
+    /// one `)` that closes a capture. Lets the repetition loops skip such positions without a
+    /// recursive call (which would return `Ok(None)` there). `None` when unsure.
+    #[inline]
+    fn rest_literal(&self, mut q: usize) -> Option<u8> {
+        // The recursion budget must not run out inside the skipped calls (that would be an error).
+        if self.depth_left < 3 {
+            return None;
+        }
+        if self.p(q) == b')' {
+            // Closing fails only when no capture is open: then the error must be raised.
+            self.capture_to_close().ok()?;
+            q += 1;
+        }
+        let c = *self.pat.get(q)?;
+        if matches!(
+            c,
+            b'^' | b'$' | b'*' | b'+' | b'?' | b'.' | b'(' | b')' | b'[' | b'%' | b'-'
+        ) {
+            return None;
+        }
+        if matches!(self.p(q + 1), b'*' | b'?' | b'-') {
+            return None;
+        }
+        Some(c)
+    }
+
     /// Greedy repetition: consume as many as possible, then back off one at a time.
     fn max_expand(&mut self, s: usize, p: usize, ep: usize) -> Step {
         let mut i = 0usize;
         while self.single_match(s + i, p, ep) {
             i += 1;
         }
+        let lit = self.rest_literal(ep + 1);
         loop {
-            if let Some(e) = self.do_match(s + i, ep + 1)? {
+            if lit.is_none_or(|c| self.src.get(s + i) == Some(&c))
+                && let Some(e) = self.do_match(s + i, ep + 1)?
+            {
                 return Ok(Some(e));
             }
             if i == 0 {
@@ -465,7 +497,29 @@ impl<'a> MatchState<'a> {
 
     /// Lazy repetition: try the rest first, then consume one more.
     fn min_expand(&mut self, mut s: usize, p: usize, ep: usize) -> Step {
+        let lit = self.rest_literal(ep + 1);
         loop {
+            if let Some(c) = lit {
+                // Positions where the rest cannot start are consumed by the repetition directly.
+                if self.pat[p] == b'.' {
+                    // `.` takes any byte: jump to the next occurrence of `c` (or fail at the end).
+                    match self
+                        .src
+                        .get(s..)
+                        .and_then(|t| t.iter().position(|&b| b == c))
+                    {
+                        Some(k) => s += k,
+                        None => return Ok(None),
+                    }
+                } else {
+                    while self.src.get(s) != Some(&c) {
+                        if !self.single_match(s, p, ep) {
+                            return Ok(None);
+                        }
+                        s += 1;
+                    }
+                }
+            }
             if let Some(e) = self.do_match(s, ep + 1)? {
                 return Ok(Some(e));
             }

@@ -311,7 +311,8 @@ pub fn push_exec_result(vm: &mut Vm, st: ExecStatus) {
 }
 
 /// `os.exit([code [, close]])`: flushes all output (as C `exit` flushes every `FILE`) and ends the
-/// process; `true`/`false` mean success/failure.
+/// process; `true`/`false` mean success/failure. With a true `close` the state is closed first, as
+/// loslib's `lua_close` does: pending `__close` handlers of the main thread, then finalizers.
 fn os_exit(vm: &mut Vm) -> LuaResult<usize> {
     let a = vm.arg(1);
     let status = match a.as_bool() {
@@ -324,6 +325,11 @@ fn os_exit(vm: &mut Vm) -> LuaResult<usize> {
         }
         None => vm.opt_integer(1, 0)? as i32,
     };
+    if !vm.arg(2).is_falsy() {
+        // `lua_close` before exiting: to-be-closed variables of the main thread and finalizers
+        // run (they may still write to files, flushed below).
+        vm.close_state();
+    }
     super::io::flush_all(vm);
     let _ = vm.stdout().flush();
     let _ = std::io::stderr().flush();

@@ -419,8 +419,18 @@ fn put_bytes(out: &mut Vec<u8>, bytes: &[u8], little: bool) {
 
 /// `string.pack(fmt, ...)`: packs the values of `src` (Lua arguments 2, 3, ...) per `fmt`.
 pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error> {
-    let mut r = FormatReader::new(fmt);
     let mut out = Vec::new();
+    pack_into(fmt, src, &mut out)?;
+    Ok(out)
+}
+
+/// As [`pack`], appending the result to `out` (a reused buffer saves an allocation per call).
+pub fn pack_into<S: PackSource>(
+    fmt: &[u8],
+    src: &mut S,
+    out: &mut Vec<u8>,
+) -> Result<(), S::Error> {
+    let mut r = FormatReader::new(fmt);
     let mut arg = 1usize;
     let mut total = 0usize;
     while !r.at_end() {
@@ -439,22 +449,22 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
                         );
                     }
                 }
-                packint(&mut out, n as u64, r.little, size, n < 0);
+                packint(out, n as u64, r.little, size, n < 0);
             }
             KOption::Uint => {
                 let n = src.integer(arg)?;
                 if size < SZINT && (n as u64) >= (1u64 << (size * 8)) {
                     return Err(src.raise(PackError::at_arg(arg, PackErrorKind::UnsignedOverflow)));
                 }
-                packint(&mut out, n as u64, r.little, size, false);
+                packint(out, n as u64, r.little, size, false);
             }
             KOption::Float => {
                 let f = src.number(arg)? as f32;
-                put_bytes(&mut out, &f.to_le_bytes(), r.little);
+                put_bytes(out, &f.to_le_bytes(), r.little);
             }
             KOption::Number | KOption::Double => {
                 let f = src.number(arg)?;
-                put_bytes(&mut out, &f.to_le_bytes(), r.little);
+                put_bytes(out, &f.to_le_bytes(), r.little);
             }
             KOption::Char => {
                 let s = src.string(arg)?;
@@ -471,7 +481,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
                 if size < 8 && (s.len() as u64) >= (1u64 << (size * 8)) {
                     return Err(src.raise(PackError::at_arg(arg, PackErrorKind::LengthDoesNotFit)));
                 }
-                packint(&mut out, s.len() as u64, r.little, size, false);
+                packint(out, s.len() as u64, r.little, size, false);
                 out.extend_from_slice(&s);
                 total = total.saturating_add(s.len());
             }
@@ -493,7 +503,7 @@ pub fn pack<S: PackSource>(fmt: &[u8], src: &mut S) -> Result<Vec<u8>, S::Error>
             KOption::PaddAlign | KOption::Nop => arg -= 1,
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `string.packsize(fmt)`: the size of a pack result; errors on `s`/`z` (variable length) and
@@ -522,13 +532,29 @@ pub fn unpack<'d>(
     data: &'d [u8],
     init: i64,
 ) -> Result<(Vec<Unpacked<'d>>, usize), PackError> {
+    let mut out = Vec::new();
+    let next = unpack_each(fmt, data, init, |v| {
+        out.push(v);
+        true
+    })?;
+    Ok((out, next.expect("the sink never stops")))
+}
+
+/// As [`unpack`], handing each value to `emit` as soon as it is read (no intermediate vector).
+/// `emit` returns `false` to stop (e.g. no room for more results): then `Ok(None)`. Errors in
+/// the format or data found before that are returned as by [`unpack`].
+pub fn unpack_each<'d>(
+    fmt: &[u8],
+    data: &'d [u8],
+    init: i64,
+    mut emit: impl FnMut(Unpacked<'d>) -> bool,
+) -> Result<Option<usize>, PackError> {
     let ld = data.len();
     let mut pos = super::lpattern::start_offset(init, ld);
     if pos > ld {
         return Err(PackError::at_arg(3, PackErrorKind::InitOutOfString));
     }
     let mut r = FormatReader::new(fmt);
-    let mut out = Vec::new();
     let too_short = || PackError::at_arg(2, PackErrorKind::DataTooShort);
     while !r.at_end() {
         let (opt, size, ntoalign) = r.getdetails(pos)?;
@@ -538,34 +564,44 @@ pub fn unpack<'d>(
         pos += ntoalign;
         let here = &data[pos..pos + size];
         match opt {
-            KOption::Int | KOption::Uint => out.push(Unpacked::Int(unpackint(
-                here,
-                r.little,
-                size,
-                opt == KOption::Int,
-            )?)),
+            KOption::Int | KOption::Uint => {
+                let v = unpackint(here, r.little, size, opt == KOption::Int)?;
+                if !emit(Unpacked::Int(v)) {
+                    return Ok(None);
+                }
+            }
             KOption::Float => {
                 let mut b: [u8; 4] = here.try_into().expect("size 4");
                 if r.little != cfg!(target_endian = "little") {
                     b.reverse();
                 }
-                out.push(Unpacked::Float(f32::from_le_bytes(b) as f64));
+                if !emit(Unpacked::Float(f32::from_le_bytes(b) as f64)) {
+                    return Ok(None);
+                }
             }
             KOption::Number | KOption::Double => {
                 let mut b: [u8; 8] = here.try_into().expect("size 8");
                 if r.little != cfg!(target_endian = "little") {
                     b.reverse();
                 }
-                out.push(Unpacked::Float(f64::from_le_bytes(b)));
+                if !emit(Unpacked::Float(f64::from_le_bytes(b))) {
+                    return Ok(None);
+                }
             }
-            KOption::Char => out.push(Unpacked::Str(here)),
+            KOption::Char => {
+                if !emit(Unpacked::Str(here)) {
+                    return Ok(None);
+                }
+            }
             KOption::String => {
                 let len = unpackint(here, r.little, size, false)? as u64;
                 if len > (ld - pos - size) as u64 {
                     return Err(too_short());
                 }
                 let len = len as usize;
-                out.push(Unpacked::Str(&data[pos + size..pos + size + len]));
+                if !emit(Unpacked::Str(&data[pos + size..pos + size + len])) {
+                    return Ok(None);
+                }
                 pos += len;
             }
             KOption::Zstr => {
@@ -573,14 +609,16 @@ pub fn unpack<'d>(
                 if pos + len >= ld {
                     return Err(PackError::at_arg(2, PackErrorKind::UnfinishedZ));
                 }
-                out.push(Unpacked::Str(&data[pos..pos + len]));
+                if !emit(Unpacked::Str(&data[pos..pos + len])) {
+                    return Ok(None);
+                }
                 pos += len + 1;
             }
             KOption::PaddAlign | KOption::Padding | KOption::Nop => {}
         }
         pos += size;
     }
-    Ok((out, pos))
+    Ok(Some(pos))
 }
 
 // ----- Lua bindings (`string.pack`, `unpack`, `packsize`) ---------------------------------------
@@ -618,10 +656,17 @@ pub fn str_pack(vm: &mut Vm) -> LuaResult<usize> {
     let fmt = vm.check_string(1)?.as_bytes();
     // Like `str_pack`'s `lua_pushnil` mark: the first missing value reads as nil, not "no value".
     vm.push(Value::NIL);
-    let out = pack(fmt, &mut VmArgs(vm))?;
-    let v = vm.new_str(&out);
-    vm.push(v);
-    Ok(1)
+    // The VM's scratch buffer is borrowed for the result (nothing below needs it meanwhile;
+    // a number-to-string coercion finds an empty one and allocates its own).
+    let mut out = std::mem::take(&mut vm.scratch);
+    out.clear();
+    let r = pack_into(fmt, &mut VmArgs(vm), &mut out);
+    if r.is_ok() {
+        let v = vm.new_str(&out);
+        vm.push(v);
+    }
+    vm.scratch = out;
+    r.map(|()| 1)
 }
 
 /// `string.packsize(fmt)`.
@@ -637,20 +682,29 @@ pub fn str_unpack(vm: &mut Vm) -> LuaResult<usize> {
     let fmt = vm.check_string(1)?.as_bytes();
     let data = vm.check_string(2)?.as_bytes();
     let init = vm.opt_integer(3, 1)?;
-    let (vals, next) = unpack(fmt, data, init).map_err(|e| raise(vm, e))?;
-    if vm.ensure_stack(vals.len() + 1).is_err() {
-        return Err(vm.error("stack overflow (too many results)"));
-    }
-    for v in &vals {
-        let v = match *v {
+    let mut n = 0usize;
+    // Each value is pushed as soon as it is read (`luaL_checkstack` per value, as lstrlib.c).
+    let r = unpack_each(fmt, data, init, |v| {
+        if vm.ensure_stack(2).is_err() {
+            return false;
+        }
+        let v = match v {
             Unpacked::Int(i) => Value::int(i),
             Unpacked::Float(f) => Value::float(f),
             Unpacked::Str(s) => vm.new_str(s),
         };
         vm.push(v);
+        n += 1;
+        true
+    });
+    match r {
+        Ok(Some(next)) => {
+            vm.push(Value::int(next as i64 + 1));
+            Ok(n + 1)
+        }
+        Ok(None) => Err(vm.error("stack overflow (too many results)")),
+        Err(e) => Err(raise(vm, e)),
     }
-    vm.push(Value::int(next as i64 + 1));
-    Ok(vals.len() + 1)
 }
 
 #[cfg(test)]

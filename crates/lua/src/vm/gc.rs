@@ -22,6 +22,14 @@
 //! Allocation is accounted in bytes (`Heap::allocated`); a collection is due when it exceeds
 //! `threshold`, set after each collection to `live * pause / 100` (pause 200%, as Lua's default).
 //!
+//! # Stress mode (`--gc-stress`, `MOONLIFT_GC_STRESS=N`)
+//! For testing the GC-reference invariant of compiled code and natives (DESIGN.md §4), stress mode
+//! runs a **full collection at every Nth allocation check** (N = 1: at every one; like PUC-Lua's
+//! `HARDMEMTESTS`). It keeps `threshold` at 0, so [`Heap::due`] is true at every safepoint and the
+//! check stays the same single compare as in normal mode (stress costs nothing when off); the
+//! countdown to the next collection lives in the cold path ([`Vm::gc_slow`]). A stopped collector
+//! (`collectgarbage("stop")`) is respected, as in PUC-Lua.
+//!
 //! # Weak tables and finalizers
 //! `__mode` `"k"` tables are ephemerons (a value is marked only once its key is), `"v"` values are
 //! cleared when unmarked, `"kv"` both; strings are never removed from weak tables (they are values, as
@@ -110,6 +118,13 @@ pub(crate) struct Heap {
     ephemerons: Vec<*mut LuaTable>,
     all_weak: Vec<*mut LuaTable>,
     pub(crate) memory_limit: Option<usize>,
+    /// Stress mode: collect at every `stress`-th allocation check; 0 = off (module doc).
+    stress: u32,
+    /// Allocation checks left before the next stress collection (1..=stress).
+    stress_countdown: u32,
+    /// Compiled-code handles of protos freed by the last sweep, handed to the JIT after it
+    /// (`Vm::jit_after_gc`, so their code is retired and reclaimed).
+    pub(crate) dead_jit_funcs: Vec<moonlift_jit::stub::FuncId>,
     /// `collectgarbage("step")`'s model of an incremental cycle ([`Vm::gc_step`]).
     pub(crate) step_model: StepModel,
 }
@@ -141,6 +156,26 @@ impl Heap {
             all_weak: Vec::new(),
             memory_limit: None,
             step_model: StepModel::default(),
+            stress: 0,
+            stress_countdown: 0,
+            dead_jit_funcs: Vec::new(),
+        }
+        .with_stress(stress_from_env())
+    }
+
+    /// `self` with stress mode set to collect every `every` allocation checks (0 = off).
+    fn with_stress(mut self, every: u32) -> Heap {
+        self.set_stress(every);
+        self
+    }
+
+    fn set_stress(&mut self, every: u32) {
+        self.stress = every;
+        self.stress_countdown = every;
+        if every != 0 {
+            self.threshold = 0;
+        } else {
+            self.threshold = self.threshold.max(MIN_THRESHOLD);
         }
     }
 
@@ -435,6 +470,11 @@ impl Heap {
                     } else {
                         (*prev).next = next;
                     }
+                    if (*p).kind == ObjKind::Proto
+                        && let Some(f) = (*(p as *mut Proto)).jit.func.get()
+                    {
+                        self.dead_jit_funcs.push(f);
+                    }
                     let size = free_object(p);
                     self.allocated = self.allocated.saturating_sub(size);
                 } else {
@@ -488,6 +528,22 @@ unsafe fn free_object(p: *mut GcHeader) -> usize {
                 std::mem::size_of::<UpVal>()
             }
         }
+    }
+}
+
+/// `MOONLIFT_GC_STRESS`: unset, empty or `0` = off; `1` (or any non-number, e.g. `yes`) = a full
+/// collection at every allocation check; `N` = at every Nth.
+fn stress_from_env() -> u32 {
+    match std::env::var("MOONLIFT_GC_STRESS") {
+        Ok(v) => {
+            let v = v.trim();
+            if v.is_empty() {
+                0
+            } else {
+                v.parse::<u32>().unwrap_or(1)
+            }
+        }
+        Err(_) => 0,
     }
 }
 
@@ -555,11 +611,16 @@ impl Vm {
         // SAFETY: main_thread is live for the VM's lifetime.
         unsafe { (*self.main_thread).hdr.marked = 0 };
         let live = self.heap.allocated.max(1);
-        self.heap.threshold = (live / 100)
-            .saturating_mul(self.heap.pause as usize)
-            .max(MIN_THRESHOLD);
+        self.heap.threshold = if self.heap.stress != 0 {
+            0
+        } else {
+            (live / 100)
+                .saturating_mul(self.heap.pause as usize)
+                .max(MIN_THRESHOLD)
+        };
         self.heap.step_model.cycle_finished(live, self.heap.pause);
         self.heap.in_gc = false;
+        self.jit_after_gc();
         self.run_finalizers();
     }
 
@@ -653,7 +714,14 @@ impl Vm {
 
     #[cold]
     pub(crate) fn gc_slow(&mut self) -> super::LuaResult<()> {
-        if self.heap.running && !self.heap.in_gc {
+        if self.heap.stress != 0 && self.heap.running && !self.heap.in_gc {
+            // Stress mode: `due()` is always true; collect at every `stress`-th check.
+            self.heap.stress_countdown = self.heap.stress_countdown.saturating_sub(1);
+            if self.heap.stress_countdown == 0 {
+                self.heap.stress_countdown = self.heap.stress;
+                self.full_gc();
+            }
+        } else if self.heap.running && !self.heap.in_gc {
             self.full_gc();
         } else if !self.heap.running {
             // Stopped collector: push the threshold up so the check stays cheap.
@@ -673,8 +741,23 @@ impl Vm {
     pub fn gc_set_running(&mut self, on: bool) {
         self.heap.running = on;
         if on {
-            self.heap.threshold = self.heap.threshold.max(self.heap.allocated);
+            self.heap.threshold = if self.heap.stress != 0 {
+                0
+            } else {
+                self.heap.threshold.max(self.heap.allocated)
+            };
         }
+    }
+
+    /// GC stress mode (`--gc-stress`, `MOONLIFT_GC_STRESS`): run a full collection at every
+    /// `every`-th allocation check (1 = at every one); 0 turns it off. See the module doc.
+    pub fn set_gc_stress(&mut self, every: u32) {
+        self.heap.set_stress(every);
+    }
+
+    /// The stress-mode period set by [`Vm::set_gc_stress`] or `MOONLIFT_GC_STRESS` (0 = off).
+    pub fn gc_stress(&self) -> u32 {
+        self.heap.stress
     }
     /// Is automatic collection running?
     pub fn gc_is_running(&self) -> bool {

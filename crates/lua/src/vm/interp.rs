@@ -101,6 +101,13 @@ impl Vm {
                 // debug hooks are active (compiled code does not call them).
                 if !hooked {
                     pc = self.jit_frame_entry(proto, upvals, base, pc)?;
+                    if pc == crate::jit::call::FRAME_RETURNED as usize {
+                        // Compiled code finished the frame (a native in tail position).
+                        if self.jit.returned_fresh {
+                            return Ok(true);
+                        }
+                        continue 'newframe;
+                    }
                     if self.hook_mask != 0 {
                         // A function called by compiled code set a debug hook: restart the
                         // frame in the hooked loop.
@@ -165,6 +172,12 @@ impl Vm {
                         // compiled code runs the frame until an instruction it leaves to us.
                         if !hooked {
                             pc = self.jit_backedge(proto, upvals, base, pc)?;
+                            if pc == crate::jit::call::FRAME_RETURNED as usize {
+                                if self.jit.returned_fresh {
+                                    return Ok(true);
+                                }
+                                continue 'newframe;
+                            }
                             if self.hook_mask != 0 {
                                 (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
                                 continue 'newframe;
@@ -1167,7 +1180,7 @@ impl Vm {
     /// Finish a return from frame `ci_idx` with `n` results at `first`: move them, pop the frame.
     /// Returns `true` when the frame was the fresh entry frame (the dispatch loop must exit).
     #[inline(always)]
-    fn finish_return(&mut self, ci_idx: usize, first: usize, n: usize) -> bool {
+    pub(crate) fn finish_return(&mut self, ci_idx: usize, first: usize, n: usize) -> bool {
         let th = self.th_mut();
         let cur = th.ci[ci_idx];
         th.ci.pop();

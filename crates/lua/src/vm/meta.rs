@@ -261,8 +261,10 @@ impl Vm {
             } else {
                 cb
             };
-            let mut msg = b"number has no integer representation".to_vec();
+            // luaG_tointerror: "number%s has no integer representation" (varinfo inside).
+            let mut msg = b"number".to_vec();
             msg.extend_from_slice(&self.varinfo(c));
+            msg.extend_from_slice(b" has no integer representation");
             return Err(self.runtime_error_bytes(&msg));
         }
         let (v, c) = if a.is_number() { (b, cb) } else { (a, ca) };
@@ -374,8 +376,10 @@ impl Vm {
             return Err(self.type_error_op(a, "perform arithmetic on", c));
         }
         if a.is_number() {
-            let mut msg = b"number has no integer representation".to_vec();
+            // luaG_tointerror: "number%s has no integer representation" (varinfo inside).
+            let mut msg = b"number".to_vec();
             msg.extend_from_slice(&self.varinfo(c));
+            msg.extend_from_slice(b" has no integer representation");
             return Err(self.runtime_error_bytes(&msg));
         }
         Err(self.type_error_op(a, "perform bitwise operation on", c))

@@ -69,6 +69,8 @@ pub struct Vm {
     pub(crate) warn_buf: Vec<u8>,
     pub(crate) warn_handler: Option<WarnHandler>,
     pub(crate) stdout: Box<dyn Write>,
+    /// When `print` flushes `stdout` (`io.stdout:setvbuf`, C stdio's buffering of `stdout`).
+    pub(crate) stdout_flush: StdoutFlush,
     /// Scratch buffer for number formatting / concatenation.
     pub(crate) scratch: Vec<u8>,
     /// Debug hook function (nil = none), its event mask (`HOOK_*`), count period and countdown.
@@ -91,6 +93,18 @@ pub struct Vm {
     pub(crate) native_stack_limit: usize,
     /// Baseline JIT: mode, thresholds, runtime, counters (`crate::jit`).
     pub(crate) jit: crate::jit::JitState,
+}
+
+/// When writes to the shared stdout are flushed: C stdio's `_IOFBF`, `_IOLBF`, `_IONBF`, as set by
+/// `io.stdout:setvbuf("full" | "line" | "no")`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StdoutFlush {
+    /// When the buffer fills, on `flush` and at exit.
+    Buffered,
+    /// Also after each newline.
+    EachLine,
+    /// After every write.
+    EachWrite,
 }
 
 /// Native stack kept free below the guard for error handling and natives (bytes).
@@ -124,17 +138,35 @@ pub(crate) fn approx_sp() -> usize {
 
 impl Drop for Vm {
     fn drop(&mut self) {
-        // lua_close: call every pending finalizer (objects still registered for finalization),
-        // in reverse order of registration, then flush.
+        self.close_state();
+        // SAFETY: main_thread was created by Box::into_raw in `new` and is not referenced after this.
+        unsafe { drop(Box::from_raw(self.main_thread)) };
+    }
+}
+
+impl Vm {
+    /// The Lua side of `lua_close` (lstate.c `close_state`): unwind the main thread, close its
+    /// open upvalues and pending to-be-closed variables (`__close` with a nil error), call every
+    /// pending finalizer in reverse order of registration (errors become warnings), then flush
+    /// the VM's stdout. Suspended coroutines are not closed (lua_close only closes the main
+    /// thread). Used by `Drop` and by `os.exit(code, true)`; afterwards the state must not run
+    /// Lua code again.
+    pub(crate) fn close_state(&mut self) {
         self.th = self.main_thread;
         self.resume_chain.clear();
-        // SAFETY: main_thread is live until freed below.
+        // SAFETY: main_thread is live until `Drop` frees it.
         unsafe {
-            (*self.main_thread).ci.truncate(1);
-            (*self.main_thread).top = 1;
+            let th = &mut *self.main_thread;
+            // `__close` handlers run above every unwound frame: the variables they close still
+            // live in those frames' registers (`L->top` is kept by lua_close).
+            let hi = th.ci.iter().map(|c| c.top).max().unwrap_or(1);
+            th.top = th.top.max(hi).max(1);
+            th.ci.truncate(1);
         }
         self.close_upvals(0);
         let _ = self.close_tbc(1, None);
+        // SAFETY: as above.
+        unsafe { (*self.main_thread).top = 1 };
         self.heap.running = false;
         let pending = std::mem::take(&mut self.heap.finobj);
         for &p in &pending {
@@ -144,8 +176,6 @@ impl Drop for Vm {
         self.heap.tobefnz.extend(pending);
         self.run_pending_finalizers();
         let _ = self.stdout.flush();
-        // SAFETY: main_thread was created by Box::into_raw in `new` and is not referenced after this.
-        unsafe { drop(Box::from_raw(self.main_thread)) };
     }
 }
 
@@ -193,6 +223,7 @@ impl Vm {
                 1 << 15,
                 std::io::stdout(),
             )),
+            stdout_flush: StdoutFlush::Buffered,
             scratch: Vec::new(),
             native_stack_limit: 0,
             jit: Default::default(),
@@ -389,6 +420,13 @@ impl Vm {
     /// stderr; the CLI flushes it before printing errors and after each REPL line.
     pub fn stdout(&mut self) -> &mut dyn Write {
         &mut *self.stdout
+    }
+
+    /// Set when the shared stdout is flushed (`io.stdout:setvbuf`); `print` honours it (it also
+    /// flushes after each line, as lua5.4's does), the io library's `io.stdout` applies the same mode
+    /// to its own writes.
+    pub fn set_stdout_flush(&mut self, mode: StdoutFlush) {
+        self.stdout_flush = mode;
     }
 
     /// Replace the standard-output sink (tests capture output this way). The old sink is flushed.

@@ -1,0 +1,222 @@
+//! Instructions that allocate, run metamethods or call, performed for compiled code without
+//! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values
+//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, and `TAILCALL` of a native function
+//! (which ends the frame: [`FRAME_RETURNED`]).
+//!
+//! Without this helper each of them is an exit: the interpreter runs the instruction and the
+//! rest of the loop iteration, and compiled code is re-entered only at the next back-edge, so
+//! a single `NEWTABLE` or `..` in a loop body keeps most of the body interpreted.
+//!
+//! `jit_op(vm, base, pc, insn) -> u64` follows the protocol of [`super::call::jit_call`]
+//! (`CALL_DONE`, a pc to leave at, or `CALL_ERROR`), and performs the instruction with the
+//! very functions the interpreter uses (`alloc_table`, `concat_stack`, `arith_slow`, ...), so
+//! results, error messages and metamethod behaviour are the interpreter's. Like the
+//! interpreter, it saves the pc (`savedpc = pc + 1`) and exposes the whole frame
+//! (`top = ci.top`) before anything that can raise or collect, and runs the GC step the
+//! interpreter runs after an allocating instruction.
+
+#![allow(
+    clippy::needless_borrow,
+    reason = "explicit `&(*ptr).field` borrows are required by rustc's dangerous_implicit_autorefs lint"
+)]
+
+use super::call::{CALL_DONE, CALL_ERROR, FRAME_RETURNED};
+use crate::opcode::{Instruction, OpCode, TagMethod};
+use crate::vm::Vm;
+use crate::vm::error::LuaResult;
+use crate::vm::function::{FEEDBACK_OTHER, LuaClosure};
+use crate::vm::meta::Culprit;
+use crate::vm::thread::LuaThread;
+use crate::vm::value::{TAG_LCL, Value};
+
+/// Perform the instruction `insn` at `pc` of the running compiled frame (see the module doc).
+///
+/// # Safety
+/// As [`super::call::jit_call`]: `vm` is the running VM, `base` the register 0 of its top
+/// frame (a Lua frame running compiled code for the proto whose instruction `pc` is `insn`).
+pub unsafe extern "C-unwind" fn jit_op(vm: *mut Vm, base: *mut Value, pc: u64, insn: u32) -> u64 {
+    // SAFETY: caller contract (see `jit_call`).
+    let vm = unsafe { &mut *vm };
+    // SAFETY: caller contract.
+    match unsafe { vm.jit_op_impl(base, pc as usize, Instruction(insn)) } {
+        Ok(r) => r,
+        Err(e) => {
+            vm.jit.pending_error = Some(e);
+            CALL_ERROR
+        }
+    }
+}
+
+impl Vm {
+    /// Body of [`jit_op`].
+    ///
+    /// # Safety
+    /// As [`jit_op`].
+    unsafe fn jit_op_impl(
+        &mut self,
+        base: *mut Value,
+        pc: usize,
+        i: Instruction,
+    ) -> LuaResult<u64> {
+        let th: *mut LuaThread = self.th;
+        // SAFETY: (whole block) `th` is the running thread and its top frame the compiled Lua
+        // frame with register 0 at `base`; register indices are below max_stack (front-end
+        // invariant); the frame's closure (in its function slot) and proto are live.
+        unsafe {
+            let ci_idx = (&(*th).ci).len() - 1;
+            let ci = *(&(*th).ci).get_unchecked(ci_idx);
+            let base_idx = base.offset_from((*th).stack) as usize;
+            let cl = (*th).get(ci.func).payload as *mut LuaClosure;
+            let proto = (*cl).proto;
+            let reg = |r: u32| base.add(r as usize);
+            // As the interpreter's `protect!`: exact position and whole frame visible.
+            (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
+            let protect = |th: *mut LuaThread| (*th).top = ci.top;
+            match i.op() {
+                OpCode::NEWTABLE => {
+                    // (`k` forms, with an EXTRAARG, are left to the interpreter.)
+                    let b = i.b();
+                    let nh = if b > 0 { 1usize << (b - 1) } else { 0 };
+                    let t = self.alloc_table(i.c() as usize, nh);
+                    *reg(i.a()) = Value::table(t);
+                }
+                OpCode::CONCAT => {
+                    protect(th);
+                    self.concat_stack(base_idx + i.a() as usize, i.b() as usize, i.a())?;
+                }
+                OpCode::CLOSURE => {
+                    let p = *(&(*proto).protos).get_unchecked(i.bx() as usize);
+                    let nup = (&(*p).src.upvalues).len();
+                    let ncl = self.alloc_lclosure(p, nup);
+                    for (j, d) in (&(*p).src.upvalues).iter().enumerate() {
+                        let u = if d.in_stack {
+                            self.find_upval(base_idx + d.index as usize)
+                        } else {
+                            *(&(*cl).upvals).as_ptr().add(d.index as usize)
+                        };
+                        *(&mut (*ncl).upvals).as_mut_ptr().add(j) = u;
+                    }
+                    *reg(i.a()) = Value::from_ptr(TAG_LCL, ncl);
+                }
+                OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => {
+                    protect(th);
+                    let code = (*proto).code();
+                    let Some(pi) = pc.checked_sub(1).and_then(|p| code.get(p)) else {
+                        return Ok(pc as u64);
+                    };
+                    let tm = TagMethod::from_u32(i.c()).unwrap_or(TagMethod::Add);
+                    let ra = *reg(i.a());
+                    let r = match i.op() {
+                        OpCode::MMBIN => {
+                            let f = (&(*proto).feedback).get_unchecked(pc);
+                            f.set(f.get() | FEEDBACK_OTHER);
+                            self.arith_slow(
+                                tm,
+                                ra,
+                                *reg(i.b()),
+                                Culprit::reg(i.a()),
+                                Culprit::reg(i.b()),
+                            )?
+                        }
+                        op => {
+                            let other = if op == OpCode::MMBINI {
+                                Value::int(i.sb() as i64)
+                            } else {
+                                *(&(*proto).k).as_ptr().add(i.b() as usize)
+                            };
+                            if i.k() {
+                                self.arith_slow(tm, other, ra, Culprit::NONE, Culprit::reg(i.a()))?
+                            } else {
+                                self.arith_slow(tm, ra, other, Culprit::reg(i.a()), Culprit::NONE)?
+                            }
+                        }
+                    };
+                    *reg(pi.a()) = r;
+                    return Ok(self.jit_op_continue(pc));
+                }
+                OpCode::LEN => {
+                    protect(th);
+                    let r = self.len_slow(*reg(i.b()), Culprit::reg(i.b()))?;
+                    *reg(i.a()) = r;
+                    return Ok(self.jit_op_continue(pc));
+                }
+                OpCode::TFORCALL => {
+                    let a = i.a();
+                    *reg(a + 4) = *reg(a);
+                    *reg(a + 5) = *reg(a + 1);
+                    *reg(a + 6) = *reg(a + 2);
+                    let func = base_idx + a as usize + 4;
+                    return self.jit_call_value(func, Some(func + 3), i.c() as i32, pc);
+                }
+                OpCode::SETLIST => {
+                    // (`k` forms, with an EXTRAARG, are left to the interpreter.)
+                    let a = i.a() as usize;
+                    let n = if i.b() != 0 {
+                        i.b() as usize
+                    } else {
+                        (*th).top - (base_idx + a) - 1
+                    };
+                    let last = i.c() as usize;
+                    let t = (*reg(a as u32)).payload as *mut crate::vm::table::LuaTable;
+                    let end = last + n;
+                    if end > (*t).asize as usize {
+                        let nh = (*t).node_len();
+                        let d = (*t).resize(end, nh);
+                        self.heap.adjust(d);
+                    }
+                    for j in 1..=n {
+                        *(*t).array.add(last + j - 1) = *reg((a + j) as u32);
+                    }
+                    (*th).top = ci.top;
+                    return Ok(CALL_DONE);
+                }
+                OpCode::TAILCALL => {
+                    // A native callee runs here with this frame still on the call stack, then
+                    // the frame returns its results: exactly the interpreter's TAILCALL of a
+                    // native. Lua callees (a real tail call that replaces the frame) are left
+                    // to the interpreter.
+                    let a = i.a() as usize;
+                    let func = base_idx + a;
+                    if (*th).get(func).tag != crate::vm::value::TAG_NATIVE {
+                        return Ok(pc as u64);
+                    }
+                    if i.b() != 0 {
+                        (*th).top = func + i.b() as usize;
+                    }
+                    if i.k() {
+                        self.close_upvals(base_idx);
+                    }
+                    let delta = if i.c() != 0 {
+                        ci.nextraargs as usize + i.c() as usize
+                    } else {
+                        0
+                    };
+                    self.precall(func, -1)?;
+                    let n = (*th).top - func;
+                    if delta != 0 {
+                        (&mut (*th).ci).get_unchecked_mut(ci_idx).func -= delta;
+                    }
+                    self.jit.returned_fresh = self.finish_return(ci_idx, func, n);
+                    return Ok(FRAME_RETURNED);
+                }
+                _ => return Ok(pc as u64),
+            }
+            // Allocating instructions: the interpreter's `gc_check!`.
+            if self.heap.due() {
+                protect(th);
+                self.gc_slow()?;
+            }
+            Ok(CALL_DONE)
+        }
+    }
+
+    /// After a metamethod ran: continue in compiled code unless it set a debug hook.
+    #[inline]
+    fn jit_op_continue(&self, pc: usize) -> u64 {
+        if self.hook_mask != 0 {
+            pc as u64 + 1
+        } else {
+            CALL_DONE
+        }
+    }
+}
