@@ -461,9 +461,13 @@ impl Vm {
     /// Per-instruction hook work (`luaG_traceexec`): count and line events for the instruction at
     /// `pc` of frame `ci_idx`.
     pub(crate) fn hook_instr(&mut self, ci_idx: usize, pc: usize) -> super::LuaResult<()> {
-        if self.in_hook || self.th != self.hook_thread {
+        if self.th != self.hook_thread {
             return Ok(());
         }
+        // As luaG_traceexec, this bookkeeping also runs for the hook function's own instructions
+        // (only the calls are suppressed while a hook runs): they count toward the next count
+        // event, and they move `oldpc`, which a line hook repairs after its call but a count hook
+        // does not, so lua5.4 may report a line again after a count event; so do we.
         if self.hook_mask & HOOK_COUNT != 0 {
             self.hook_left = self.hook_left.saturating_sub(1);
             if self.hook_left == 0 {
@@ -483,10 +487,10 @@ impl Vm {
             };
             let fire = pc <= oldpc || li.get(oldpc) != li.get(pc);
             let line = li.get(pc).copied().unwrap_or(0);
-            self.hook_oldpc = pc;
             if fire {
                 self.call_hook("line", Some(line))?;
             }
+            self.hook_oldpc = pc;
         }
         Ok(())
     }

@@ -83,9 +83,9 @@ impl Vm {
                 }
                 // Hooked frame entry (lvm.c `startfunc`/`returning`): the call hook on a fresh frame
                 // (vararg functions: after VARARGPREP), else the caller's pc becomes `oldpc` so a
-                // return does not count as a new line (`rethook`). Frames run by the hook itself
-                // (`in_hook`) leave the traced frame's state alone.
-                if hooked && !self.in_hook {
+                // return does not count as a new line (`rethook`). As in ldo.c this bookkeeping
+                // also runs in the hook function's own frames (the hook calls are suppressed).
+                if hooked {
                     if pc == 0 {
                         self.hook_oldpc = 0;
                         if !(*proto).src.is_vararg {
@@ -1162,7 +1162,7 @@ impl Vm {
                             if ci_top > (*th).hwm {
                                 (*th).hwm = ci_top;
                             }
-                            if hooked && !self.in_hook {
+                            if hooked {
                                 // The call hook of a vararg function runs now (lvm.c OP_VARARGPREP);
                                 // the next instruction then counts as a new line.
                                 savepc!();
