@@ -62,7 +62,8 @@ fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
         H_GET_STR => &[I64, I64, I64, I64, I64],
         H_GET | H_SET => &[I64, I64, I64],
         H_ARITH => &[I32, I64, I64, I64],
-        H_EQ | H_EQK => &[I64, I64],
+        H_EQ => &[I64, I64, I64, I64],
+        H_EQK => &[I64, I64],
         H_LT => &[I32, I64, I64],
         H_FORPREP => &[I64, I64, I64],
         H_CALL | H_OP => &[I64, I64, I64, I32],
@@ -636,7 +637,9 @@ impl Tx<'_> {
                 self.condjump(pc, c, i.k());
                 self.fb.switch_to_block(slow);
                 let (p1, p2) = (self.reg_ptr(a), self.reg_ptr(i.b()));
-                let r = self.call(H_EQ, &[p1, p2]);
+                let pcv = self.fb.ins().iconst(I64, pc as i64);
+                let vm = self.vm;
+                let r = self.call(H_EQ, &[vm, p1, p2, pcv]);
                 self.condjump_helper(pc, r, i.k());
             }
             OpCode::LT | OpCode::LE => {

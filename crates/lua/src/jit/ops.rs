@@ -69,8 +69,14 @@ impl Vm {
             let cl = (*th).get(ci.func).payload as *mut LuaClosure;
             let proto = (*cl).proto;
             let reg = |r: u32| base.add(r as usize);
-            // As the interpreter's `protect!`: exact position and whole frame visible.
-            (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
+            // As the interpreter's `protect!`: exact position and whole frame visible. Like
+            // the interpreter (and lvm.c's `checkGC`), NEWTABLE, CLOSURE and SETLIST save the pc
+            // only when a collection runs: unprotected errors later report that pc's line.
+            let save =
+                |th: *mut LuaThread| (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
+            if !matches!(i.op(), OpCode::NEWTABLE | OpCode::CLOSURE | OpCode::SETLIST) {
+                save(th);
+            }
             let protect = |th: *mut LuaThread| (*th).top = ci.top;
             match i.op() {
                 OpCode::NEWTABLE => {
@@ -207,6 +213,7 @@ impl Vm {
             }
             // Allocating instructions: the interpreter's `gc_check!`.
             if self.heap.due() {
+                save(th);
                 protect(th);
                 self.gc_slow()?;
             }

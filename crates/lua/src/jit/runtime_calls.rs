@@ -326,9 +326,14 @@ pub unsafe extern "C" fn jit_arith(
 ///
 /// # Safety
 /// See the module doc.
-pub unsafe extern "C" fn jit_eq(a: *const Value, b: *const Value) -> i32 {
+pub unsafe extern "C" fn jit_eq(vm: *const Vm, a: *const Value, b: *const Value, pc: u64) -> i32 {
     // SAFETY: module doc.
     let (a, b) = unsafe { (*a, *b) };
+    if a.tag == b.tag || (a.is_number() && b.is_number()) {
+        // The interpreter's `eq_values` path is protected: same saved pc.
+        // SAFETY: module doc (`vm` is the running VM).
+        unsafe { save_pc(vm, pc) };
+    }
     if a.tag == b.tag && (a.tag == TAG_TABLE || a.tag == TAG_USERDATA) && a.payload != b.payload {
         return EXIT;
     }
