@@ -50,6 +50,10 @@ unsafe fn get_str_key(t: *mut LuaTable, key: Value) -> Value {
 ///
 /// # Safety
 /// `vm` is the running VM; its running thread's top frame is the compiled Lua frame.
+#[allow(
+    clippy::needless_borrow,
+    reason = "an explicit borrow is required by rustc's dangerous_implicit_autorefs lint"
+)]
 unsafe fn save_pc(vm: *const Vm, pc: u64) {
     // SAFETY: caller contract; `th` is the running thread, a live object distinct from `Vm`.
     unsafe {
