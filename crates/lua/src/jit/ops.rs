@@ -92,16 +92,7 @@ impl Vm {
                 }
                 OpCode::CLOSURE => {
                     let p = *(&(*proto).protos).get_unchecked(i.bx() as usize);
-                    let nup = (&(*p).src.upvalues).len();
-                    let ncl = self.alloc_lclosure(p, nup);
-                    for (j, d) in (&(*p).src.upvalues).iter().enumerate() {
-                        let u = if d.in_stack {
-                            self.find_upval(base_idx + d.index as usize)
-                        } else {
-                            *(&(*cl).upvals).as_ptr().add(d.index as usize)
-                        };
-                        *(&mut (*ncl).upvals).as_mut_ptr().add(j) = u;
-                    }
+                    let ncl = self.new_lclosure(p, base_idx, (&(*cl).upvals).as_ptr());
                     *reg(i.a()) = Value::from_ptr(TAG_LCL, ncl);
                 }
                 OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK => {

@@ -1097,16 +1097,7 @@ impl Vm {
                         }
                         OpCode::CLOSURE => {
                             let p = *(&(*proto).protos).get_unchecked(i.bx() as usize);
-                            let nup = (&(*p).src.upvalues).len();
-                            let ncl = self.alloc_lclosure(p, nup);
-                            for (j, d) in (&(*p).src.upvalues).iter().enumerate() {
-                                let u = if d.in_stack {
-                                    self.find_upval(base_idx + d.index as usize)
-                                } else {
-                                    *upvals.add(d.index as usize)
-                                };
-                                *(&mut (*ncl).upvals).as_mut_ptr().add(j) = u;
-                            }
+                            let ncl = self.new_lclosure(p, base_idx, upvals);
                             reg!(i.a()) = Value::from_ptr(TAG_LCL, ncl);
                             gc_check!();
                         }
@@ -1148,6 +1139,36 @@ impl Vm {
         }
         self.after_return(cur.nresults);
         false
+    }
+
+    /// `CLOSURE`: a new closure of `p` whose upvalues are the enclosing frame's registers
+    /// (open upvalues found or created at stack level `base_idx + index`) or the enclosing
+    /// closure's upvalues `upvals[index]`, as `p`'s upvalue descriptions say (lvm.c
+    /// `pushclosure`). Allocates; the caller runs the GC check. Shared with compiled code.
+    ///
+    /// # Safety
+    /// `p` is a live child proto of the running frame's proto; `upvals` is that frame's
+    /// closure's upvalue array (at least as long as every `index` of a non-stack upvalue).
+    pub(crate) unsafe fn new_lclosure(
+        &mut self,
+        p: *mut Proto,
+        base_idx: usize,
+        upvals: *const *mut super::function::UpVal,
+    ) -> *mut LuaClosure {
+        // SAFETY: caller contract.
+        unsafe {
+            let nup = (&(*p).src.upvalues).len();
+            let ncl = self.alloc_lclosure(p, nup);
+            for (j, d) in (&(*p).src.upvalues).iter().enumerate() {
+                let u = if d.in_stack {
+                    self.find_upval(base_idx + d.index as usize)
+                } else {
+                    *upvals.add(d.index as usize)
+                };
+                *(&mut (*ncl).upvals).as_mut_ptr().add(j) = u;
+            }
+            ncl
+        }
     }
 
     /// `VARARG A C` for the frame `ci_idx` (lvm.c `luaT_getvarargs`): copy `C - 1` extra
