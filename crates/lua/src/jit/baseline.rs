@@ -486,15 +486,7 @@ impl Tx<'_> {
                 };
                 let (hit, miss) = self.array_slot(a, key, kint);
                 self.fb.switch_to_block(hit.0);
-                let (vp, vt) = if i.k() {
-                    let v = self.k[i.c() as usize];
-                    (
-                        self.fb.ins().iconst(I64, v.payload() as i64),
-                        self.fb.ins().iconst(I64, v.tag() as i64),
-                    )
-                } else {
-                    (self.payload(i.c()), self.tag(i.c()))
-                };
+                let (vp, vt) = self.rk_value(i);
                 self.fb.ins().store(flags(), vp, hit.1, 0);
                 self.fb.ins().store(flags(), vt, hit.1, 8);
                 self.goto(pc + 1);
@@ -900,6 +892,20 @@ impl Tx<'_> {
         self.goto(pc + 1);
     }
 
+    /// The stored value of a `SET*` instruction, `RK(C)`, as (payload, tag): the constant
+    /// `K[C]` as immediates when `k` is set, else register `C`.
+    fn rk_value(&mut self, i: Instruction) -> (Value, Value) {
+        if i.k() {
+            let v = self.k[i.c() as usize];
+            (
+                self.fb.ins().iconst(I64, v.payload() as i64),
+                self.fb.ins().iconst(I64, v.tag() as i64),
+            )
+        } else {
+            (self.payload(i.c()), self.tag(i.c()))
+        }
+    }
+
     /// `SET*` through the `jit_set` helper.
     fn table_set(&mut self, pc: usize, i: Instruction) {
         let a = i.a();
@@ -917,15 +923,7 @@ impl Tx<'_> {
             // Overwrite an existing non-nil field inline (no `__newindex` can be involved).
             let slow = self.fb.create_block();
             if let Some(n) = self.probe_str_node(t, i.b() as usize, slow) {
-                let (vp, vt) = if i.k() {
-                    let v = self.k[i.c() as usize];
-                    (
-                        self.fb.ins().iconst(I64, v.payload() as i64),
-                        self.fb.ins().iconst(I64, v.tag() as i64),
-                    )
-                } else {
-                    (self.payload(i.c()), self.tag(i.c()))
-                };
+                let (vp, vt) = self.rk_value(i);
                 let vo = std::mem::offset_of!(Node, val) as i32;
                 self.fb.ins().store(flags(), vp, n, vo);
                 self.fb.ins().store(flags(), vt, n, vo + 8);
