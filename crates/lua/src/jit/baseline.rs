@@ -33,7 +33,7 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F64, I8, I32, I64};
 use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder,
-    JumpTableData, MemFlagsData, Signature, StackSlot, StackSlotData, StackSlotKind,
+    JumpTableData, MemFlagsData, SigRef, Signature, StackSlot, StackSlotData, StackSlotKind,
     UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::TargetIsa;
@@ -51,7 +51,8 @@ const H_FORPREP: u32 = 7;
 const H_LEN: u32 = 8;
 const H_CALL: u32 = 9;
 const H_OP: u32 = 10;
-const N_HELPERS: usize = 11;
+const H_CALL_FINISH: u32 = 11;
+const N_HELPERS: usize = 12;
 
 /// Namespace of helper names in `UserExternalName`.
 pub(crate) const HELPER_NAMESPACE: u32 = 1;
@@ -67,13 +68,18 @@ fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
         H_LT => &[I32, I64, I64],
         H_FORPREP => &[I64, I64, I64],
         H_CALL | H_OP => &[I64, I64, I64, I32],
+        H_CALL_FINISH => &[I64, I64, I64, I32, I64],
         _ => &[I64, I64],
     }
 }
 
 /// Return type of each helper.
 fn helper_return(h: u32) -> cranelift_codegen::ir::Type {
-    if h == H_CALL || h == H_OP { I64 } else { I32 }
+    if matches!(h, H_CALL | H_OP | H_CALL_FINISH) {
+        I64
+    } else {
+        I32
+    }
 }
 
 /// Result of a translation.
@@ -107,6 +113,10 @@ struct Tx<'a> {
     exit: Block,
     scratch: StackSlot,
     helpers: [Option<FuncRef>; N_HELPERS],
+    /// Signature of compiled code ([`super::CompiledFn`]), for the inline call sequence.
+    callee_sig: Option<SigRef>,
+    /// The proto's type-feedback bytes (indexed by pc; `FEEDBACK_*`).
+    feedback: &'a [std::cell::Cell<u8>],
     k: &'a [LuaValue],
     code: &'a [Instruction],
     exits: usize,
@@ -168,6 +178,8 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         exit,
         scratch,
         helpers: [None; N_HELPERS],
+        callee_sig: None,
+        feedback: &proto.feedback,
         k: &proto.k,
         code,
         exits: 0,
@@ -277,12 +289,6 @@ impl Tx<'_> {
         match o {
             Opnd::Reg(r) => self.payload(r),
             Opnd::K(v, _) => self.fb.ins().iconst(I64, v.payload() as i64),
-        }
-    }
-    fn opnd_f64(&mut self, o: Opnd) -> Value {
-        match o {
-            Opnd::Reg(r) => self.fpayload(r),
-            Opnd::K(v, _) => self.fb.ins().f64const(f64::from_bits(v.payload())),
         }
     }
     /// Address of the scratch slot holding the integer `i`.
@@ -502,60 +508,33 @@ impl Tx<'_> {
                 let t = self.reg_ptr(a + 1);
                 self.get_field(pc, t, i.c() as usize, a);
             }
-            OpCode::ADD | OpCode::SUB | OpCode::MUL => {
-                self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::Reg(i.c()))
-            }
-            OpCode::ADDK | OpCode::SUBK | OpCode::MULK => {
-                let c = i.c() as usize;
-                self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::K(self.k[c], c))
-            }
-            OpCode::MOD
-            | OpCode::POW
+            OpCode::ADD
+            | OpCode::SUB
+            | OpCode::MUL
             | OpCode::DIV
+            | OpCode::MOD
             | OpCode::IDIV
             | OpCode::BAND
             | OpCode::BOR
-            | OpCode::BXOR
-            | OpCode::SHL
-            | OpCode::SHR => {
-                let p1 = self.reg_ptr(i.b());
-                let p2 = self.reg_ptr(i.c());
-                self.arith_helper(pc, i, p1, p2);
-            }
-            OpCode::MODK
-                if self.k[i.c() as usize].tag() == TAG_INT
-                    && !matches!(self.k[i.c() as usize].as_int(), Some(0 | -1)) =>
-            {
-                // Integer modulo by a constant m ∉ {0, -1} (`luaV_mod`): r = a % m, adjusted
-                // to the sign of m. Other operand types go through the helper.
-                let m = self.k[i.c() as usize].as_int().unwrap_or(1);
-                let t = self.tag(i.b());
-                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
-                let (ib, slow) = self.branch(is_int);
-                self.fb.switch_to_block(ib);
-                let x = self.payload(i.b());
-                let mv = self.fb.ins().iconst(I64, m);
-                let r = self.fb.ins().srem(x, mv);
-                let nz = self.fb.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
-                let sx = self.fb.ins().bxor(r, mv);
-                let neg = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, sx, 0);
-                let adj = self.fb.ins().band(nz, neg);
-                let radj = self.fb.ins().iadd(r, mv);
-                let res = self.fb.ins().select(adj, radj, r);
-                self.store(a, res, TAG_INT);
-                self.goto(pc + 2);
-                self.fb.switch_to_block(slow);
-                let p1 = self.reg_ptr(i.b());
-                let p2 = self.k_ptr(i.c() as usize);
-                self.arith_helper(pc, i, p1, p2);
-            }
-            OpCode::MODK
-            | OpCode::POWK
+            | OpCode::BXOR => self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::Reg(i.c())),
+            OpCode::ADDK
+            | OpCode::SUBK
+            | OpCode::MULK
             | OpCode::DIVK
+            | OpCode::MODK
             | OpCode::IDIVK
             | OpCode::BANDK
             | OpCode::BORK
             | OpCode::BXORK => {
+                let c = i.c() as usize;
+                self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::K(self.k[c], c))
+            }
+            OpCode::POW | OpCode::SHL | OpCode::SHR => {
+                let p1 = self.reg_ptr(i.b());
+                let p2 = self.reg_ptr(i.c());
+                self.arith_helper(pc, i, p1, p2);
+            }
+            OpCode::POWK => {
                 let p1 = self.reg_ptr(i.b());
                 let p2 = self.k_ptr(i.c() as usize);
                 self.arith_helper(pc, i, p1, p2);
@@ -729,7 +708,8 @@ impl Tx<'_> {
                 self.copy_in(a + 2, src, Self::off(a + 4));
                 self.goto(target);
             }
-            OpCode::CALL => self.vm_helper(H_CALL, pc, i),
+            OpCode::CALL => self.call_inline(pc, i),
+            OpCode::RETURN0 | OpCode::RETURN1 => self.return_inline(pc, i),
             OpCode::NEWTABLE if !i.k() => self.vm_helper(H_OP, pc, i),
             OpCode::CONCAT
             | OpCode::CLOSURE
@@ -871,6 +851,347 @@ impl Tx<'_> {
         self.done_or_exit(pc, r);
     }
 
+    /// `CALL A B C` with fixed arguments (`B != 0`): the inline call sequence. When `R[A]` is a
+    /// Lua closure whose proto has compiled code, is not vararg and gets at least its declared
+    /// parameters, and no debug hook, interrupt, frame-array growth, Lua stack overflow
+    /// (`LUAI_MAXSTACK`) or native-stack shortage ([`super::call::NEST_RESERVE`]) is in the way,
+    /// the caller pushes the callee's `CallInfo` itself (exactly what `push_lua_frame` writes),
+    /// saves its own pc and calls the callee's entry stub directly. A callee that completes its
+    /// own `RETURN0`/`RETURN1` ([`Self::return_inline`]) answers
+    /// [`super::call::FRAME_RETURNED`] and the caller goes on; any other answer is completed by
+    /// [`super::call::jit_call_finish`]. Everything else goes through `jit_call`.
+    fn call_inline(&mut self, pc: usize, i: Instruction) {
+        use crate::vm::function::LuaClosure;
+        use crate::vm::state::Vm;
+        use crate::vm::thread::{CallInfo, CiStack, FrameKind, LUAI_MAXSTACK, LuaThread};
+        use std::mem::offset_of;
+        let a = i.a();
+        let nresults = i.c() as i64 - 1;
+        let slow = self.fb.create_block();
+        let t = self.tag(a);
+        let is_lcl = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::Equal, t, crate::vm::value::TAG_LCL as i64);
+        let c1 = self.fb.create_block();
+        self.fb.ins().brif(is_lcl, c1, &[], slow, &[]);
+        self.fb.switch_to_block(c1);
+        let cl = self.payload(a);
+        let p = self
+            .fb
+            .ins()
+            .load(I64, flags(), cl, offset_of!(LuaClosure, proto) as i32);
+        let entry = self
+            .fb
+            .ins()
+            .load(I64, flags(), p, offset_of!(Proto, jit.entry) as i32);
+        let mut ok = self.fb.ins().icmp_imm_s(IntCC::NotEqual, entry, 0);
+        let vararg = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.is_vararg) as i32);
+        let np = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.num_params) as i32);
+        let fsize = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.max_stack) as i32);
+        let hook = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
+        let intr = self.fb.ins().uload8(I64, flags(), self.intr, 0);
+        // vararg, hook and interrupt are 0/1 bytes: one test for all three.
+        let bad = self.fb.ins().bor(vararg, hook);
+        let bad = self.fb.ins().bor(bad, intr);
+        let c = self.fb.ins().icmp_imm_s(IntCC::Equal, bad, 0);
+        ok = self.fb.ins().band(ok, c);
+        let th = self
+            .fb
+            .ins()
+            .load(I64, flags(), self.vm, offset_of!(Vm, th) as i32);
+        let ci_off = offset_of!(LuaThread, ci) as i32;
+        let len = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, ci_off + CiStack::LEN_OFFSET as i32);
+        let cap = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, ci_off + CiStack::CAP_OFFSET as i32);
+        let c = self.fb.ins().icmp(IntCC::UnsignedLessThan, len, cap);
+        ok = self.fb.ins().band(ok, c);
+        // Native stack: sp must stay NEST_RESERVE above the guard (0 = not computed yet: let
+        // the helper compute it).
+        let lim = self.fb.ins().load(
+            I64,
+            flags(),
+            self.vm,
+            offset_of!(Vm, native_stack_limit) as i32,
+        );
+        let c = self.fb.ins().icmp_imm_s(IntCC::NotEqual, lim, 0);
+        ok = self.fb.ins().band(ok, c);
+        let sp = self.fb.ins().get_stack_pointer(I64);
+        let lim = self
+            .fb
+            .ins()
+            .iadd_imm_s(lim, super::call::NEST_RESERVE as i64);
+        let c = self.fb.ins().icmp(IntCC::UnsignedGreaterThan, sp, lim);
+        ok = self.fb.ins().band(ok, c);
+        // Frame indices: func = (base - stack) / 16 + A; the callee's top = func + 1 + max_stack.
+        let stack = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, offset_of!(LuaThread, stack) as i32);
+        let rel = self.fb.ins().isub(self.base, stack);
+        let bidx = self.fb.ins().ushr_imm_u(rel, 4);
+        let func = self.fb.ins().iadd_imm_s(bidx, a as i64);
+        let nbase = self.fb.ins().iadd_imm_s(func, 1);
+        // Arguments: `B - 1`, or up to `top` (set by the previous multiple-results
+        // instruction) when `B == 0`; missing parameters go through the helper (nil-fill).
+        let c = if i.b() != 0 {
+            self.fb
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, np, i.b() as i64 - 1)
+        } else {
+            let top = self
+                .fb
+                .ins()
+                .load(I64, flags(), th, offset_of!(LuaThread, top) as i32);
+            let nargs = self.fb.ins().isub(top, nbase);
+            self.fb
+                .ins()
+                .icmp(IntCC::UnsignedLessThanOrEqual, np, nargs)
+        };
+        ok = self.fb.ins().band(ok, c);
+        let ntop = self.fb.ins().iadd(nbase, fsize);
+        let c =
+            self.fb
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, ntop, LUAI_MAXSTACK as i64);
+        ok = self.fb.ins().band(ok, c);
+        let push = self.fb.create_block();
+        self.fb.ins().brif(ok, push, &[], slow, &[]);
+
+        // Commit: the caller's savedpc, the callee's CallInfo, `top` and `hwm`.
+        self.fb.switch_to_block(push);
+        let cis = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, ci_off + CiStack::PTR_OFFSET as i32);
+        let size = std::mem::size_of::<CallInfo>() as i64;
+        let byte_off = self.fb.ins().imul_imm_s(len, size);
+        let cur = self.fb.ins().iadd(cis, byte_off);
+        let next_pc = self.fb.ins().iconst(I64, pc as i64 + 1);
+        let so = offset_of!(CallInfo, savedpc) as i32;
+        self.fb.ins().store(flags(), next_pc, cur, so - size as i32);
+        let zero = self.fb.ins().iconst(I64, 0);
+        let st = |tx: &mut Self, v: Value, off: usize| {
+            tx.fb.ins().store(flags(), v, cur, off as i32);
+        };
+        st(self, func, offset_of!(CallInfo, func));
+        st(self, nbase, offset_of!(CallInfo, base));
+        st(self, ntop, offset_of!(CallInfo, top));
+        st(self, zero, offset_of!(CallInfo, savedpc));
+        let nres = self.fb.ins().iconst(I32, nresults);
+        let zero32 = self.fb.ins().iconst(I32, 0);
+        st(self, nres, offset_of!(CallInfo, nresults));
+        st(self, zero32, offset_of!(CallInfo, nextraargs));
+        let kind = self.fb.ins().iconst(I8, FrameKind::Lua as i64);
+        let zero8 = self.fb.ins().iconst(I8, 0);
+        st(self, kind, offset_of!(CallInfo, kind));
+        st(self, zero8, offset_of!(CallInfo, tier));
+        st(self, zero8, offset_of!(CallInfo, status));
+        let len1 = self.fb.ins().iadd_imm_s(len, 1);
+        self.fb
+            .ins()
+            .store(flags(), len1, th, ci_off + CiStack::LEN_OFFSET as i32);
+        let hwm_off = offset_of!(LuaThread, hwm) as i32;
+        let hwm = self.fb.ins().load(I64, flags(), th, hwm_off);
+        let hwm = self.fb.ins().umax(hwm, ntop);
+        self.fb.ins().store(flags(), hwm, th, hwm_off);
+        self.fb
+            .ins()
+            .store(flags(), ntop, th, offset_of!(LuaThread, top) as i32);
+        // Call the callee's entry stub at pc 0 with its frame.
+        let upv = self
+            .fb
+            .ins()
+            .load(I64, flags(), cl, offset_of!(LuaClosure, upvals_ptr) as i32);
+        let nbase_ptr = self.reg_ptr(a + 1);
+        let sig = self.callee_sig();
+        let (intr, vm) = (self.intr, self.vm);
+        let call = self
+            .fb
+            .ins()
+            .call_indirect(sig, entry, &[nbase_ptr, zero, upv, intr, vm]);
+        let r = self.fb.inst_results(call)[0];
+        let returned =
+            self.fb
+                .ins()
+                .icmp_imm_s(IntCC::Equal, r, super::call::FRAME_RETURNED as i64);
+        let (done, finish) = self.branch(returned);
+        self.fb.switch_to_block(finish);
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
+        let insn = self.fb.ins().iconst(I32, i.0 as i64);
+        let base = self.base;
+        let r = self.call(H_CALL_FINISH, &[vm, base, pcv, insn, r]);
+        let is_done = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::Equal, r, super::call::CALL_DONE as i64);
+        let next = self.fb.create_block();
+        self.fb
+            .ins()
+            .brif(is_done, next, &[], self.exit, &[BlockArg::Value(r)]);
+        self.fb.switch_to_block(next);
+        self.goto(pc + 1);
+        // The callee returned by itself; a native it tail-called may still have set a hook.
+        self.fb.switch_to_block(done);
+        let hook = self
+            .fb
+            .ins()
+            .uload8(I32, flags(), vm, offset_of!(Vm, hook_mask) as i32);
+        let (hooked, go) = self.branch(hook);
+        self.fb.switch_to_block(hooked);
+        self.exit_at(pc + 1);
+        self.fb.switch_to_block(go);
+        self.goto(pc + 1);
+        self.fb.switch_to_block(slow);
+        self.vm_helper(H_CALL, pc, i);
+    }
+
+    /// The signature of compiled code, imported once per function.
+    fn callee_sig(&mut self) -> SigRef {
+        if let Some(s) = self.callee_sig {
+            return s;
+        }
+        let s = self.fb.func.signature.clone();
+        let r = self.fb.import_signature(s);
+        self.callee_sig = Some(r);
+        r
+    }
+
+    /// `RETURN0` / `RETURN1 A`: the return completed by compiled code itself when the frame is
+    /// a plain Lua frame (no status bit but `CIST_TAIL`: not `CIST_FRESH`), no debug
+    /// hook is active and the caller wants 0, 1 or all results: the result goes to the function
+    /// slot (`base - 1`, these opcodes only occur in non-vararg protos), the frame is popped,
+    /// `top` becomes the caller's frame limit (interp.rs `after_return`) or the end of the
+    /// results when all are wanted, and the code answers
+    /// [`super::call::FRAME_RETURNED`] (`returned_fresh` false). Otherwise it exits at `pc`
+    /// and the interpreter (or `jit_call_finish`) performs the return.
+    fn return_inline(&mut self, pc: usize, i: Instruction) {
+        use crate::vm::state::Vm;
+        use crate::vm::thread::{CallInfo, CiStack, LuaThread};
+        use std::mem::offset_of;
+        let vm = self.vm;
+        let hook = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), vm, offset_of!(Vm, hook_mask) as i32);
+        let th = self
+            .fb
+            .ins()
+            .load(I64, flags(), vm, offset_of!(Vm, th) as i32);
+        let ci_off = offset_of!(LuaThread, ci) as i32;
+        let len = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, ci_off + CiStack::LEN_OFFSET as i32);
+        let cis = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, ci_off + CiStack::PTR_OFFSET as i32);
+        let size = std::mem::size_of::<CallInfo>() as i64;
+        let byte_off = self.fb.ins().imul_imm_s(len, size);
+        let end = self.fb.ins().iadd(cis, byte_off);
+        // `cur` = end - size (the returning frame), its caller = end - 2 * size.
+        let cur_off = |f: usize| f as i32 - size as i32;
+        let status = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), end, cur_off(offset_of!(CallInfo, status)));
+        let nres = self
+            .fb
+            .ins()
+            .sload32(flags(), end, cur_off(offset_of!(CallInfo, nresults)));
+        // A frame reached by a tail call returns like any other.
+        let status = self
+            .fb
+            .ins()
+            .band_imm_u(status, !crate::vm::thread::CIST_TAIL as i64 & 0xff);
+        let bad = self.fb.ins().bor(hook, status);
+        let plain = self.fb.ins().icmp_imm_s(IntCC::Equal, bad, 0);
+        // nres in {-1, 0, 1}
+        let nres1 = self.fb.ins().iadd_imm_s(nres, 1);
+        let small = self
+            .fb
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, nres1, 2);
+        let ok = self.fb.ins().band(plain, small);
+        let (fast, out) = self.branch(ok);
+        self.fb.switch_to_block(out);
+        self.exit_at(pc);
+        self.fb.switch_to_block(fast);
+        // Result into the function slot when one is wanted (RETURN1: 1 or all; RETURN0: a
+        // nil when exactly 1).
+        let want = if i.op() == OpCode::RETURN1 {
+            nres
+        } else {
+            self.fb.ins().icmp_imm_s(IntCC::SignedGreaterThan, nres, 0)
+        };
+        let (one, pop) = self.branch(want);
+        self.fb.switch_to_block(one);
+        if i.op() == OpCode::RETURN1 {
+            let p = self.payload(i.a());
+            let t = self.tag(i.a());
+            self.fb.ins().store(flags(), p, self.base, -16);
+            self.fb.ins().store(flags(), t, self.base, -8);
+        } else {
+            let nil = self.fb.ins().iconst(I64, 0);
+            let nt = self.fb.ins().iconst(I64, TAG_NIL as i64);
+            self.fb.ins().store(flags(), nil, self.base, -16);
+            self.fb.ins().store(flags(), nt, self.base, -8);
+        }
+        self.fb.ins().jump(pop, &[]);
+        self.fb.switch_to_block(pop);
+        let len1 = self.fb.ins().iadd_imm_s(len, -1);
+        self.fb
+            .ins()
+            .store(flags(), len1, th, ci_off + CiStack::LEN_OFFSET as i32);
+        // `top`: the caller's frame limit, or just above the results when it wants all.
+        let ctop = self.fb.ins().load(
+            I64,
+            flags(),
+            end,
+            offset_of!(CallInfo, top) as i32 - 2 * size as i32,
+        );
+        let func = self
+            .fb
+            .ins()
+            .load(I64, flags(), end, cur_off(offset_of!(CallInfo, func)));
+        let rtop = self
+            .fb
+            .ins()
+            .iadd_imm_s(func, (i.op() == OpCode::RETURN1) as i64);
+        let all = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, nres, 0);
+        let ctop = self.fb.ins().select(all, rtop, ctop);
+        self.fb
+            .ins()
+            .store(flags(), ctop, th, offset_of!(LuaThread, top) as i32);
+        let f = self.fb.ins().iconst(I8, 0);
+        self.fb
+            .ins()
+            .store(flags(), f, vm, offset_of!(Vm, jit.returned_fresh) as i32);
+        let r = self
+            .fb
+            .ins()
+            .iconst(I64, super::call::FRAME_RETURNED as i64);
+        self.fb.ins().jump(self.exit, &[BlockArg::Value(r)]);
+    }
+
     /// An instruction performed by a helper that may run Lua code, allocate or raise
     /// (`jit_call`, `jit_op`; protocol in jit/call.rs): `CALL_DONE` continues at `pc + 1`,
     /// any other result is the pc to leave at (`CALL_ERROR` passes through the exit block
@@ -945,45 +1266,178 @@ impl Tx<'_> {
         self.exit_at(pc);
     }
 
-    /// `ADD`/`SUB`/`MUL` and their `K` forms: int/int and float/float inline, mixed through
-    /// the helper; success skips the following `MMBIN`.
+    /// Binary arithmetic and bitwise instructions and their `K` forms (lvm.c `op_arith`,
+    /// `op_bitwise`; success skips the following `MMBIN`):
+    /// * integer/integer inline for `+ - * // % & | ~` (wrapping; `//` and `%` floor towards
+    ///   minus infinity; a divisor of 0 (an error) or -1 (`idiv` would trap on `minint // -1`)
+    ///   goes through the helper);
+    /// * number/number inline as floats for `+ - * / //` (an integer operand is converted
+    ///   exactly as `cast_num` does);
+    /// * everything else (float `%`, bitwise on floats, strings, metamethods) through
+    ///   `jit_arith`.
     fn arith_inline(&mut self, pc: usize, i: Instruction, x: Opnd, y: Opnd) {
         let a = i.a();
+        let op = match i.op() {
+            OpCode::ADDK => OpCode::ADD,
+            OpCode::SUBK => OpCode::SUB,
+            OpCode::MULK => OpCode::MUL,
+            OpCode::DIVK => OpCode::DIV,
+            OpCode::MODK => OpCode::MOD,
+            OpCode::IDIVK => OpCode::IDIV,
+            OpCode::BANDK => OpCode::BAND,
+            OpCode::BORK => OpCode::BOR,
+            OpCode::BXORK => OpCode::BXOR,
+            o => o,
+        };
+        let int_path = op != OpCode::DIV;
+        let float_path = !matches!(op, OpCode::MOD | OpCode::BAND | OpCode::BOR | OpCode::BXOR);
+        // Test floats first where the interpreter only ever saw floats here.
+        let fb = self.feedback.get(pc).map_or(0, |c| c.get());
+        let floats_first = float_path && fb == crate::vm::function::FEEDBACK_FLOAT;
+        let slow = self.fb.create_block();
         let (tx, ty) = (self.opnd_tag(x), self.opnd_tag(y));
         let xi = self.fb.ins().icmp_imm_s(IntCC::Equal, tx, TAG_INT as i64);
         let yi = self.fb.ins().icmp_imm_s(IntCC::Equal, ty, TAG_INT as i64);
-        let both_int = self.fb.ins().band(xi, yi);
-        let (ib, nb) = self.branch(both_int);
-        self.fb.switch_to_block(ib);
-        let (px, py) = (self.opnd_payload(x), self.opnd_payload(y));
-        let r = match i.op() {
-            OpCode::ADD | OpCode::ADDK => self.fb.ins().iadd(px, py),
-            OpCode::SUB | OpCode::SUBK => self.fb.ins().isub(px, py),
-            _ => self.fb.ins().imul(px, py),
-        };
-        self.store(a, r, TAG_INT);
-        self.goto(pc + 2);
-        self.fb.switch_to_block(nb);
         let xf = self.fb.ins().icmp_imm_s(IntCC::Equal, tx, TAG_FLOAT as i64);
         let yf = self.fb.ins().icmp_imm_s(IntCC::Equal, ty, TAG_FLOAT as i64);
+        let both_int = self.fb.ins().band(xi, yi);
         let both_f = self.fb.ins().band(xf, yf);
-        let (fb_, slow) = self.branch(both_f);
-        self.fb.switch_to_block(fb_);
-        let (fx, fy) = (self.opnd_f64(x), self.opnd_f64(y));
-        let r = match i.op() {
-            OpCode::ADD | OpCode::ADDK => self.fb.ins().fadd(fx, fy),
-            OpCode::SUB | OpCode::SUBK => self.fb.ins().fsub(fx, fy),
-            _ => self.fb.ins().fmul(fx, fy),
-        };
-        self.fb.ins().store(flags(), r, self.base, Self::off(a));
-        let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
-        self.fb
-            .ins()
-            .store(flags(), ft, self.base, Self::off(a) + 8);
-        self.goto(pc + 2);
+        let mut tests: Vec<(Value, u8)> = Vec::new();
+        if floats_first {
+            tests.push((both_f, 1));
+        }
+        if int_path {
+            tests.push((both_int, 0));
+        }
+        if float_path {
+            if !floats_first {
+                tests.push((both_f, 1));
+            }
+            let xn = self.fb.ins().bor(xi, xf);
+            let yn = self.fb.ins().bor(yi, yf);
+            let both_n = self.fb.ins().band(xn, yn);
+            tests.push((both_n, 2));
+        }
+        for (cond, kind) in tests {
+            let (hit, miss) = self.branch(cond);
+            self.fb.switch_to_block(hit);
+            if kind == 0 {
+                let (px, py) = (self.opnd_payload(x), self.opnd_payload(y));
+                let r = match op {
+                    OpCode::ADD => Some(self.fb.ins().iadd(px, py)),
+                    OpCode::SUB => Some(self.fb.ins().isub(px, py)),
+                    OpCode::MUL => Some(self.fb.ins().imul(px, py)),
+                    OpCode::BAND => Some(self.fb.ins().band(px, py)),
+                    OpCode::BOR => Some(self.fb.ins().bor(px, py)),
+                    OpCode::BXOR => Some(self.fb.ins().bxor(px, py)),
+                    _ => self.int_divmod(op == OpCode::MOD, px, py, y, slow),
+                };
+                if let Some(r) = r {
+                    self.store(a, r, TAG_INT);
+                    self.goto(pc + 2);
+                }
+            } else {
+                let (fx, fy) = if kind == 1 {
+                    (self.opnd_f64(x), self.opnd_f64(y))
+                } else {
+                    (self.num_f64(x, xi), self.num_f64(y, yi))
+                };
+                let r = match op {
+                    OpCode::ADD => self.fb.ins().fadd(fx, fy),
+                    OpCode::SUB => self.fb.ins().fsub(fx, fy),
+                    OpCode::MUL => self.fb.ins().fmul(fx, fy),
+                    OpCode::DIV => self.fb.ins().fdiv(fx, fy),
+                    _ => {
+                        let q = self.fb.ins().fdiv(fx, fy);
+                        self.fb.ins().floor(q)
+                    }
+                };
+                self.fb.ins().store(flags(), r, self.base, Self::off(a));
+                let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
+                self.fb
+                    .ins()
+                    .store(flags(), ft, self.base, Self::off(a) + 8);
+                self.goto(pc + 2);
+            }
+            self.fb.switch_to_block(miss);
+        }
+        self.fb.ins().jump(slow, &[]);
         self.fb.switch_to_block(slow);
         let (p1, p2) = (self.opnd_ptr(x), self.opnd_ptr(y));
         self.arith_helper(pc, i, p1, p2);
+    }
+
+    /// A float operand (`o` is known to hold a float) as an `f64`.
+    fn opnd_f64(&mut self, o: Opnd) -> Value {
+        match o {
+            Opnd::Reg(r) => self.fpayload(r),
+            Opnd::K(v, _) => self.fb.ins().f64const(f64::from_bits(v.payload())),
+        }
+    }
+
+    /// Integer `%` (`mod`) or `//` of `px` by `py` (`luaV_mod`, `luaV_idiv`). A divisor of 0
+    /// or -1 branches to `slow` (a constant one always does: `None`, nothing emitted after
+    /// the jump).
+    fn int_divmod(
+        &mut self,
+        mod_: bool,
+        px: Value,
+        py: Value,
+        y: Opnd,
+        slow: Block,
+    ) -> Option<Value> {
+        match y {
+            Opnd::K(v, _) if matches!(v.as_int(), Some(0 | -1)) => {
+                self.fb.ins().jump(slow, &[]);
+                return None;
+            }
+            Opnd::K(..) => {}
+            Opnd::Reg(_) => {
+                // py + 1 > 1 (unsigned) <=> py is neither -1 nor 0.
+                let p1 = self.fb.ins().iadd_imm_s(py, 1);
+                let ok = self.fb.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, p1, 1);
+                let go = self.fb.create_block();
+                self.fb.ins().brif(ok, go, &[], slow, &[]);
+                self.fb.switch_to_block(go);
+            }
+        }
+        let rem = self.fb.ins().srem(px, py);
+        let nz = self.fb.ins().icmp_imm_s(IntCC::NotEqual, rem, 0);
+        Some(if mod_ {
+            // r = a % b, moved to the sign of b.
+            let sx = self.fb.ins().bxor(rem, py);
+            let neg = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, sx, 0);
+            let adj = self.fb.ins().band(nz, neg);
+            let radj = self.fb.ins().iadd(rem, py);
+            self.fb.ins().select(adj, radj, rem)
+        } else {
+            // q = a / b truncated, minus one when inexact with operands of opposite signs.
+            let q = self.fb.ins().sdiv(px, py);
+            let sx = self.fb.ins().bxor(px, py);
+            let neg = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, sx, 0);
+            let adj = self.fb.ins().band(nz, neg);
+            let adj = self.fb.ins().uextend(I64, adj);
+            self.fb.ins().isub(q, adj)
+        })
+    }
+
+    /// Operand `o` (a number; `is_int` tells whether it is an integer) as an `f64`.
+    fn num_f64(&mut self, o: Opnd, is_int: Value) -> Value {
+        match o {
+            Opnd::K(v, _) => {
+                let f = match v.as_int() {
+                    Some(n) => n as f64,
+                    None => f64::from_bits(v.payload()),
+                };
+                self.fb.ins().f64const(f)
+            }
+            Opnd::Reg(r) => {
+                let p = self.payload(r);
+                let fi = self.fb.ins().fcvt_from_sint(F64, p);
+                let ff = self.fpayload(r);
+                self.fb.ins().select(is_int, fi, ff)
+            }
+        }
     }
 
     /// Call `jit_arith`: DONE → skip the `MMBIN` (pc+2); TO_MMBIN → exit at pc+1; EXIT → pc.

@@ -68,6 +68,10 @@ pub const CALL_ERROR: u64 = u64::MAX;
 /// the frame is popped, by `finish_return`, whose "was `CIST_FRESH`" answer is in
 /// `JitState::returned_fresh`); whoever ran the compiled code continues with the caller.
 pub const FRAME_RETURNED: u64 = u64::MAX - 2;
+/// Result of compiled code or a helper: the frame made a tail call to a Lua closure (the
+/// frame was replaced: the top frame is now the callee's, pushed by `precall` and not
+/// started yet, in the same function slot); whoever ran the compiled code starts it.
+pub const TAIL_CALLED: u64 = u64::MAX - 3;
 /// Native stack (bytes) that must remain above the VM's native-stack guard for the helper to
 /// nest another compiled call; below that it declines and the interpreter makes the call.
 pub const NEST_RESERVE: usize = 128 * 1024;
@@ -84,6 +88,51 @@ pub unsafe extern "C-unwind" fn jit_call(vm: *mut Vm, base: *mut Value, pc: u64,
     let vm = unsafe { &mut *vm };
     // SAFETY: caller contract.
     match unsafe { vm.jit_call_impl(base, pc as usize, Instruction(insn)) } {
+        Ok(r) => r,
+        Err(e) => {
+            vm.jit.pending_error = Some(e);
+            CALL_ERROR
+        }
+    }
+}
+
+/// Completion helper of the inline call sequence (jit/baseline.rs `call_inline`): the caller's
+/// compiled code pushed the callee's frame and called its entry stub itself, and the callee
+/// returned `r`, which is not [`FRAME_RETURNED`] (the callee did not complete its own return).
+/// Finishes the callee as [`jit_call`] does and returns the same protocol ([`CALL_DONE`],
+/// `pc + 1` when a debug hook was set, or [`CALL_ERROR`]).
+///
+/// # Safety
+/// As [`jit_call`]; in addition the top frame is the callee's, pushed by the inline sequence
+/// for the `CALL` at `pc` (`insn`), whose compiled code returned `r`.
+pub unsafe extern "C-unwind" fn jit_call_finish(
+    vm: *mut Vm,
+    base: *mut Value,
+    pc: u64,
+    insn: u32,
+    r: u64,
+) -> u64 {
+    // SAFETY: caller contract (as `jit_call`).
+    let vm = unsafe { &mut *vm };
+    let i = Instruction(insn);
+    let th: *mut LuaThread = vm.th;
+    // SAFETY: caller contract: `base` is register 0 of the caller's frame in `th`'s stack,
+    // and the callee's function slot `func` still holds its closure (results are written
+    // there only by a completed return, which this helper performs).
+    let res = unsafe {
+        let func = (base.offset_from((*th).stack)) as usize + i.a() as usize;
+        let nresults = i.c() as i32 - 1;
+        let cl = (*th).get(func).payload as *mut LuaClosure;
+        vm.jit_finish_callee(r, &*(*cl).proto, func, nresults)
+            .map(|()| {
+                if nresults >= 0 {
+                    let ci = &(*th).ci;
+                    (*th).top = ci.get_unchecked(ci.len() - 1).top;
+                }
+                if vm.hook_mask != 0 { pc + 1 } else { CALL_DONE }
+            })
+    };
+    match res {
         Ok(r) => r,
         Err(e) => {
             vm.jit.pending_error = Some(e);
@@ -216,12 +265,29 @@ impl Vm {
         // pc 0, before any register is touched) moves it; we then re-enter at pc 1 with the
         // frame's new base.
         unsafe {
-            let mut base = (*th).stack.add(func + 1);
-            let upvals = (&(*cl).upvals).as_ptr();
+            let ci_idx = (&(*th).ci).len() - 1;
+            let r = self.jit_start_frame(entry, cl, ci_idx);
+            self.jit_finish_callee(r, &*(*cl).proto, func, nresults)
+        }
+    }
+
+    /// Run the compiled code `entry` of closure `cl` for the not yet started frame `ci_idx`
+    /// (the top frame) from pc 0, performing a vararg proto's `VARARGPREP` (an exit at pc 0,
+    /// before any register is touched, which moves the frame's base) and re-entering at pc 1.
+    /// Returns what the compiled code returned.
+    ///
+    /// # Safety
+    /// Frame `ci_idx` is the top frame, a fresh Lua frame of `cl`; `entry` is the stub of
+    /// `cl`'s proto's compiled code.
+    unsafe fn jit_start_frame(&mut self, entry: usize, cl: *mut LuaClosure, ci_idx: usize) -> u64 {
+        let th: *mut LuaThread = self.th;
+        // SAFETY: caller contract; the frame's base is inside the thread's stack.
+        unsafe {
+            let mut base = (*th).stack.add((&(*th).ci).get_unchecked(ci_idx).base);
+            let upvals = (*cl).upvals_ptr;
             let f: CompiledFn = std::mem::transmute::<usize, CompiledFn>(entry);
             let flag: *const std::sync::atomic::AtomicBool = &*self.interrupt;
             let p = &*(*cl).proto;
-            let ci_idx = (&(*th).ci).len() - 1;
             let mut r = f(base, 0, upvals, flag, self as *mut Vm);
             if r == 0
                 && p.src.is_vararg
@@ -231,6 +297,46 @@ impl Vm {
                 base = (*th).stack.add((&(*th).ci).get_unchecked(ci_idx).base);
                 r = f(base, 1, upvals, flag, self as *mut Vm);
             }
+            r
+        }
+    }
+
+    /// Complete the callee frame (the top frame, of proto `p`, function slot `func`, wanting
+    /// `nresults`) after its compiled code returned `r`: nothing to do for
+    /// [`FRAME_RETURNED`], the pending error for [`CALL_ERROR`], and otherwise `r` is the pc at
+    /// which the callee left compiled code: a `RETURN0`/`RETURN1`/`RETURN` there is completed
+    /// here, anything else is finished by a nested interpreter run (see the module doc).
+    ///
+    /// # Safety
+    /// The top frame is a Lua frame of `p` (not `CIST_FRESH`) pushed for a call from compiled
+    /// code, whose compiled code just returned `r`.
+    unsafe fn jit_finish_callee(
+        &mut self,
+        r: u64,
+        p: &crate::vm::function::Proto,
+        func: usize,
+        nresults: i32,
+    ) -> LuaResult<()> {
+        let th: *mut LuaThread = self.th;
+        let (mut r, mut p) = (r, p);
+        // SAFETY: (whole block) caller contract; the callee's registers start at its frame's
+        // `base`, inside the thread's stack; after a tail call the new top frame is a Lua
+        // frame in the same function slot whose closure is live (it is in that slot).
+        unsafe {
+            let ci_idx = (&(*th).ci).len() - 1;
+            while r == TAIL_CALLED {
+                // The callee tail-called a Lua closure: run the new frame's code too.
+                let fv = (*th).get((&(*th).ci).get_unchecked(ci_idx).func);
+                let cl = fv.payload as *mut LuaClosure;
+                p = &*(*cl).proto;
+                let entry = p.jit.entry.get();
+                if entry == 0 || self.hook_mask != 0 {
+                    (&mut (*th).ci).get_unchecked_mut(ci_idx).status |= CIST_FRESH;
+                    return self.execute();
+                }
+                r = self.jit_start_frame(entry, cl, ci_idx);
+            }
+            let base = (*th).stack.add((&(*th).ci).get_unchecked(ci_idx).base);
             if r == CALL_ERROR {
                 return Err(self.jit_take_error());
             }

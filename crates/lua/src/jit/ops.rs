@@ -1,7 +1,8 @@
 //! Instructions that allocate, run metamethods or call, performed for compiled code without
 //! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values
-//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, `VARARG`, and `TAILCALL` of a native function
-//! (which ends the frame: [`FRAME_RETURNED`]).
+//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, `VARARG`, and `TAILCALL` (of a native:
+//! the frame ends, [`FRAME_RETURNED`]; of a Lua closure: the frame is replaced,
+//! [`TAIL_CALLED`]).
 //!
 //! Without this helper each of them is an exit: the interpreter runs the instruction and the
 //! rest of the loop iteration, and compiled code is re-entered only at the next back-edge, so
@@ -20,7 +21,7 @@
     reason = "explicit `&(*ptr).field` borrows are required by rustc's dangerous_implicit_autorefs lint"
 )]
 
-use super::call::{CALL_DONE, CALL_ERROR, FRAME_RETURNED};
+use super::call::{CALL_DONE, CALL_ERROR, FRAME_RETURNED, TAIL_CALLED};
 use crate::opcode::{Instruction, OpCode, TagMethod};
 use crate::vm::Vm;
 use crate::vm::error::LuaResult;
@@ -174,11 +175,15 @@ impl Vm {
                 OpCode::TAILCALL => {
                     // A native callee runs here with this frame still on the call stack, then
                     // the frame returns its results: exactly the interpreter's TAILCALL of a
-                    // native. Lua callees (a real tail call that replaces the frame) are left
-                    // to the interpreter.
+                    // native. A Lua callee replaces the frame ([`TAIL_CALLED`]). Values
+                    // called through `__call` are left to the interpreter.
                     let a = i.a() as usize;
                     let func = base_idx + a;
-                    if (*th).get(func).tag != crate::vm::value::TAG_NATIVE {
+                    let ftag = (*th).get(func).tag;
+                    if ftag == TAG_LCL {
+                        return self.jit_tailcall_lua(ci_idx, base_idx, func, i);
+                    }
+                    if ftag != crate::vm::value::TAG_NATIVE {
                         return Ok(pc as u64);
                     }
                     if i.b() != 0 {
@@ -209,6 +214,54 @@ impl Vm {
                 self.gc_slow()?;
             }
             Ok(CALL_DONE)
+        }
+    }
+
+    /// `TAILCALL` of the Lua closure in slot `func` from the compiled frame `ci_idx` (register
+    /// 0 at `base_idx`), as the interpreter does it: close upvalues (`k`), move the function
+    /// and its arguments down to the frame's function slot, pop the frame and push the
+    /// callee's, which inherits `CIST_FRESH` and is marked `CIST_TAIL`. Answers
+    /// [`TAIL_CALLED`]: whoever ran the compiled code starts the new top frame.
+    ///
+    /// # Safety
+    /// As [`jit_op`]; `func` holds a Lua closure.
+    unsafe fn jit_tailcall_lua(
+        &mut self,
+        ci_idx: usize,
+        base_idx: usize,
+        func: usize,
+        i: Instruction,
+    ) -> LuaResult<u64> {
+        use crate::vm::thread::{CIST_FRESH, CIST_TAIL};
+        let th: *mut LuaThread = self.th;
+        // SAFETY: (whole block) caller contract; every index is inside the frame or the
+        // caller's part of the stack.
+        unsafe {
+            if i.b() != 0 {
+                (*th).top = func + i.b() as usize;
+            }
+            if i.k() {
+                self.close_upvals(base_idx);
+            }
+            let cur = *(&(*th).ci).get_unchecked(ci_idx);
+            let delta = if i.c() != 0 {
+                cur.nextraargs as usize + i.c() as usize
+            } else {
+                0
+            };
+            let dst = cur.func - delta;
+            let nargs = (*th).top - func - 1;
+            for j in 0..=nargs {
+                let v = (*th).get(func + j);
+                (*th).set(dst + j, v);
+            }
+            (*th).top = dst + 1 + nargs;
+            let status = cur.status & CIST_FRESH;
+            (&mut (*th).ci).pop();
+            self.precall(dst, cur.nresults)?;
+            let last = (&(*th).ci).len() - 1;
+            (&mut (*th).ci).get_unchecked_mut(last).status |= status | CIST_TAIL;
+            Ok(TAIL_CALLED)
         }
     }
 

@@ -463,6 +463,7 @@ pub(crate) fn helper_address(index: u32) -> Option<usize> {
         8 => jit_len as *const () as usize,
         9 => super::call::jit_call as *const () as usize,
         10 => super::ops::jit_op as *const () as usize,
+        11 => super::call::jit_call_finish as *const () as usize,
         _ => return None,
     })
 }

@@ -65,6 +65,10 @@ pub struct LuaClosure {
     pub proto: *mut Proto,
     /// Upvalues, in the proto's upvalue order.
     pub upvals: Box<[*mut UpVal]>,
+    /// `upvals.as_ptr()`, kept as a thin pointer at a known offset for compiled code, which
+    /// passes it to its callees ([`crate::jit::CompiledFn`]; the layout of a boxed slice is
+    /// unspecified). Invariant: equal to `upvals.as_ptr()` (the slice is never replaced).
+    pub(crate) upvals_ptr: *const *mut UpVal,
 }
 
 impl LuaClosure {

@@ -102,10 +102,15 @@ impl Vm {
                 if !hooked {
                     pc = self.jit_frame_entry(proto, upvals, base, pc)?;
                     if pc == crate::jit::call::FRAME_RETURNED as usize {
-                        // Compiled code finished the frame (a native in tail position).
+                        // Compiled code finished the frame (a return, or a native in tail
+                        // position).
                         if self.jit.returned_fresh {
                             return Ok(true);
                         }
+                        continue 'newframe;
+                    }
+                    if pc == crate::jit::call::TAIL_CALLED as usize {
+                        // The frame was replaced by its tail callee's: start that one.
                         continue 'newframe;
                     }
                     if self.hook_mask != 0 {
@@ -176,6 +181,9 @@ impl Vm {
                                 if self.jit.returned_fresh {
                                     return Ok(true);
                                 }
+                                continue 'newframe;
+                            }
+                            if pc == crate::jit::call::TAIL_CALLED as usize {
                                 continue 'newframe;
                             }
                             if self.hook_mask != 0 {

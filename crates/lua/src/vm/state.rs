@@ -321,10 +321,12 @@ impl Vm {
     }
 
     pub(crate) fn alloc_lclosure(&mut self, proto: *mut Proto, nup: usize) -> *mut LuaClosure {
+        let upvals: Box<[*mut UpVal]> = vec![std::ptr::null_mut(); nup].into_boxed_slice();
         let c = Box::new(LuaClosure {
             hdr: GcHeader::new(ObjKind::LuaClosure),
             proto,
-            upvals: vec![std::ptr::null_mut(); nup].into_boxed_slice(),
+            upvals_ptr: upvals.as_ptr(),
+            upvals,
         });
         let size = c.gc_size();
         self.heap.link(c, size)

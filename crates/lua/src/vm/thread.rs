@@ -73,6 +73,122 @@ pub struct CallInfo {
     pub status: u8,
 }
 
+/// The frame list of a thread: a growable array of [`CallInfo`] like `Vec<CallInfo>`, but with
+/// a fixed `#[repr(C)]` header `{ ptr, len, cap }` so that compiled code can push and pop a
+/// frame inline (the tier-1 call sequence, jit/baseline.rs) at the offsets
+/// [`CiStack::PTR_OFFSET`], [`CiStack::LEN_OFFSET`] and [`CiStack::CAP_OFFSET`]. `Vec`'s own
+/// layout is unspecified, hence this type.
+///
+/// Invariants: `ptr` points to a `Vec`-compatible allocation of `cap` elements (obtained from
+/// `Vec::into_raw_parts`-style decomposition), the first `len` of which are initialised;
+/// `len >= 1` (the base sentinel) while the thread is alive. Compiled code may write
+/// `ptr[len]` and increment `len` only when `len < cap`; growing is done here (which moves the
+/// array), so nobody keeps a `CallInfo` pointer across a call.
+#[repr(C)]
+pub struct CiStack {
+    ptr: *mut CallInfo,
+    len: usize,
+    cap: usize,
+}
+
+impl CiStack {
+    /// Byte offset of the element pointer in the header.
+    pub const PTR_OFFSET: usize = std::mem::offset_of!(CiStack, ptr);
+    /// Byte offset of the length in the header.
+    pub const LEN_OFFSET: usize = std::mem::offset_of!(CiStack, len);
+    /// Byte offset of the capacity in the header.
+    pub const CAP_OFFSET: usize = std::mem::offset_of!(CiStack, cap);
+
+    /// A frame list holding only `first`, with room for a few frames.
+    pub fn new(first: CallInfo) -> CiStack {
+        let mut v = Vec::with_capacity(8);
+        v.push(first);
+        Self::from_vec(v)
+    }
+
+    fn from_vec(v: Vec<CallInfo>) -> CiStack {
+        let mut v = std::mem::ManuallyDrop::new(v);
+        CiStack {
+            ptr: v.as_mut_ptr(),
+            len: v.len(),
+            cap: v.capacity(),
+        }
+    }
+
+    /// Run `f` on the storage as a `Vec` (for growing and shrinking), keeping the header in
+    /// sync afterwards.
+    fn with_vec<R>(&mut self, f: impl FnOnce(&mut Vec<CallInfo>) -> R) -> R {
+        // SAFETY: the header describes a live `Vec` allocation (type invariant); the
+        // ManuallyDrop below hands ownership back to the header after `f`.
+        let mut v = std::mem::ManuallyDrop::new(unsafe {
+            Vec::from_raw_parts(self.ptr, self.len, self.cap)
+        });
+        let r = f(&mut v);
+        self.ptr = v.as_mut_ptr();
+        self.len = v.len();
+        self.cap = v.capacity();
+        r
+    }
+
+    /// Append a frame (grows the array when full).
+    #[inline]
+    pub fn push(&mut self, ci: CallInfo) {
+        if self.len == self.cap {
+            self.with_vec(|v| v.reserve(v.len().max(8)));
+        }
+        // SAFETY: `len < cap` now, so slot `len` is inside the allocation.
+        unsafe { self.ptr.add(self.len).write(ci) };
+        self.len += 1;
+    }
+
+    /// Remove and return the last frame.
+    #[inline]
+    pub fn pop(&mut self) -> Option<CallInfo> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        // SAFETY: slot `len` was initialised (below the old length); `CallInfo` is `Copy`.
+        Some(unsafe { self.ptr.add(self.len).read() })
+    }
+
+    /// Keep the first `n` frames.
+    #[inline]
+    pub fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n);
+    }
+
+    /// Frames the array holds without growing.
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+}
+
+impl std::ops::Deref for CiStack {
+    type Target = [CallInfo];
+    #[inline(always)]
+    fn deref(&self) -> &[CallInfo] {
+        // SAFETY: the first `len` elements are initialised (type invariant).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl std::ops::DerefMut for CiStack {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut [CallInfo] {
+        // SAFETY: as `deref`, and `&mut self` makes the access unique.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl Drop for CiStack {
+    fn drop(&mut self) {
+        // SAFETY: the header describes a live `Vec` allocation (type invariant); `CallInfo`
+        // needs no drop, so rebuilding and dropping the Vec just frees the storage.
+        drop(unsafe { Vec::from_raw_parts(self.ptr, self.len, self.cap) });
+    }
+}
+
 /// Status of a coroutine (Lua 5.4 manual §2.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ThreadStatus {
@@ -97,7 +213,7 @@ pub struct LuaThread {
     /// High-water mark of slots ever written (see module doc).
     pub(crate) hwm: usize,
     /// Frames; `ci[0]` is the base sentinel.
-    pub ci: Vec<CallInfo>,
+    pub ci: CiStack,
     /// Open upvalues sorted by level.
     pub(crate) open_upvals: Vec<*mut UpVal>,
     /// Stack indices of pending to-be-closed variables, increasing.
@@ -146,7 +262,7 @@ impl LuaThread {
             stack_slots: slots,
             top: 1,
             hwm: 21,
-            ci: vec![base],
+            ci: CiStack::new(base),
             open_upvals: Vec::new(),
             tbc: Vec::new(),
             status: ThreadStatus::Suspended,
