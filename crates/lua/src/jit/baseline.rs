@@ -369,6 +369,16 @@ impl Tx<'_> {
         self.fb.switch_to_block(f);
         self.exit_at(pc);
     }
+    /// After a table helper: DONE → next instruction, otherwise the instruction's slow path
+    /// (metamethods, a rehash, errors) through the `jit_op` helper, which may exit at `pc`.
+    fn done_or_op(&mut self, pc: usize, r: Value, i: Instruction) {
+        let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, r, DONE as i64);
+        let (t, f) = self.branch(ok);
+        self.fb.switch_to_block(t);
+        self.goto(pc + 1);
+        self.fb.switch_to_block(f);
+        self.vm_helper(H_OP, pc, i);
+    }
     fn is_falsy(&mut self, tag: Value, payload: Value) -> Value {
         let nil = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NIL as i64);
         let b = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
@@ -460,7 +470,7 @@ impl Tx<'_> {
                 let key = self.reg_ptr(i.c());
                 let dst = self.reg_ptr(a);
                 let r = self.call(H_GET, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.done_or_op(pc, r, i);
             }
             OpCode::GETI => {
                 let key = self.fb.ins().iconst(I64, i.c() as i64);
@@ -473,7 +483,7 @@ impl Tx<'_> {
                 let key = self.scratch_int(i.c() as i64);
                 let dst = self.reg_ptr(a);
                 let r = self.call(H_GET, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.done_or_op(pc, r, i);
             }
             OpCode::SETTABLE | OpCode::SETI => {
                 // Inline array-part store into an existing (non-nil) slot.
@@ -730,7 +740,10 @@ impl Tx<'_> {
                 self.goto(target);
             }
             OpCode::CALL => self.vm_helper(H_CALL, pc, i),
-            OpCode::NEWTABLE if !i.k() => self.vm_helper(H_OP, pc, i),
+            // NEWTABLE is always followed by an EXTRAARG (its array size's high bits when `k`
+            // is set), as is SETLIST with `k`: the helper reads it, compiled code steps over it.
+            OpCode::NEWTABLE => self.vm_helper(H_OP, pc, i),
+            OpCode::EXTRAARG => self.goto(pc + 1),
             OpCode::CONCAT
             | OpCode::CLOSURE
             | OpCode::MMBIN
@@ -739,7 +752,7 @@ impl Tx<'_> {
             | OpCode::TFORCALL
             | OpCode::VARARG
             | OpCode::TAILCALL => self.vm_helper(H_OP, pc, i),
-            OpCode::SETLIST if !i.k() => self.vm_helper(H_OP, pc, i),
+            OpCode::SETLIST => self.vm_helper(H_OP, pc, i),
             _ => self.exit_here(pc),
         }
     }
@@ -937,7 +950,7 @@ impl Tx<'_> {
             self.reg_ptr(i.c())
         };
         let r = self.call(H_SET, &[t, key, v]);
-        self.done_or_exit(pc, r);
+        self.done_or_op(pc, r, i);
     }
 
     fn exit_here(&mut self, pc: usize) {
