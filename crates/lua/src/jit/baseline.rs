@@ -23,7 +23,8 @@
 //! [`super::runtime_calls`]. An instruction that can raise, allocate or call out is an exit.
 
 use super::runtime_calls::{DONE, EXIT, TO_MMBIN};
-use crate::opcode::{Instruction, OpCode};
+use crate::opcode::{Instruction, OpCode, TagMethod};
+use crate::vm::Vm;
 use crate::vm::function::{Proto, UpVal};
 use crate::vm::string::LuaString;
 use crate::vm::table::{LuaTable, Node};
@@ -51,8 +52,17 @@ const H_FORPREP: u32 = 7;
 const H_LEN: u32 = 8;
 const H_CALL: u32 = 9;
 const H_OP: u32 = 10;
-const H_CALL_FINISH: u32 = 11;
-const N_HELPERS: usize = 12;
+const H_SAVE_PC: u32 = 11;
+const H_CALL_FINISH: u32 = 12;
+const N_HELPERS: usize = 13;
+
+/// Bytes per hash node (`Node`: value, key, next offset, padding).
+const NODE_SIZE: i64 = std::mem::size_of::<Node>() as i64;
+/// Offset of a node's value.
+const NODE_VAL: i32 = std::mem::offset_of!(Node, val) as i32;
+/// `__index` tables followed inline by [`Tx::get_field`] beyond the indexed table itself;
+/// longer chains go through the `jit_get_str` helper (which applies lvm.c's `MAXTAGLOOP`).
+const INLINE_INDEX_DEPTH: i64 = 16;
 
 /// Namespace of helper names in `UserExternalName`.
 pub(crate) const HELPER_NAMESPACE: u32 = 1;
@@ -94,6 +104,15 @@ pub struct Translation {
 
 fn flags() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+/// A short-string key of an inline hash-part lookup ([`Tx::find_str`]): the interned
+/// string's address and its hash, known at compile time (a constant of the proto) or held in
+/// SSA values (a key computed at run time; `hash` zero-extended to `I64`).
+#[derive(Clone, Copy)]
+enum StrKey {
+    Const { ptr: i64, hash: u32 },
+    Dyn { ptr: Value, hash: Value },
 }
 
 /// Operand of an arithmetic instruction: a register or a constant.
@@ -375,6 +394,16 @@ impl Tx<'_> {
         self.fb.switch_to_block(f);
         self.exit_at(pc);
     }
+    /// After a table helper: DONE → next instruction, otherwise the instruction's slow path
+    /// (metamethods, a rehash, errors) through the `jit_op` helper, which may exit at `pc`.
+    fn done_or_op(&mut self, pc: usize, r: Value, i: Instruction) {
+        let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, r, DONE as i64);
+        let (t, f) = self.branch(ok);
+        self.fb.switch_to_block(t);
+        self.goto(pc + 1);
+        self.fb.switch_to_block(f);
+        self.vm_helper(H_OP, pc, i);
+    }
     fn is_falsy(&mut self, tag: Value, payload: Value) -> Value {
         let nil = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NIL as i64);
         let b = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
@@ -466,7 +495,7 @@ impl Tx<'_> {
                 let key = self.reg_ptr(i.c());
                 let dst = self.reg_ptr(a);
                 let r = self.call(H_GET, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.done_or_op(pc, r, i);
             }
             OpCode::GETI => {
                 let key = self.fb.ins().iconst(I64, i.c() as i64);
@@ -479,7 +508,7 @@ impl Tx<'_> {
                 let key = self.scratch_int(i.c() as i64);
                 let dst = self.reg_ptr(a);
                 let r = self.call(H_GET, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.done_or_op(pc, r, i);
             }
             OpCode::SETTABLE | OpCode::SETI => {
                 // Inline array-part store into an existing (non-nil) slot.
@@ -710,7 +739,10 @@ impl Tx<'_> {
             }
             OpCode::CALL => self.call_inline(pc, i),
             OpCode::RETURN0 | OpCode::RETURN1 => self.return_inline(pc, i),
-            OpCode::NEWTABLE if !i.k() => self.vm_helper(H_OP, pc, i),
+            // NEWTABLE is always followed by an EXTRAARG (its array size's high bits when `k`
+            // is set), as is SETLIST with `k`: the helper reads it, compiled code steps over it.
+            OpCode::NEWTABLE => self.vm_helper(H_OP, pc, i),
+            OpCode::EXTRAARG => self.goto(pc + 1),
             OpCode::CONCAT
             | OpCode::CLOSURE
             | OpCode::MMBIN
@@ -719,7 +751,7 @@ impl Tx<'_> {
             | OpCode::TFORCALL
             | OpCode::VARARG
             | OpCode::TAILCALL => self.vm_helper(H_OP, pc, i),
-            OpCode::SETLIST if !i.k() => self.vm_helper(H_OP, pc, i),
+            OpCode::SETLIST => self.vm_helper(H_OP, pc, i),
             _ => self.exit_here(pc),
         }
     }
@@ -765,39 +797,41 @@ impl Tx<'_> {
         ((hit, slot), miss)
     }
 
-    /// Inline probe of the hash part of the table `*tval` for the constant short-string key
-    /// `K[kidx]` at the key's main position (its hash is known at compile time). On a hit
-    /// (key present with a non-nil value) the builder is left in a new block and the node's
-    /// address is returned; every other case (not a table, no hash part, another key there,
-    /// nil value, not a short-string constant) jumps to `miss`.
-    fn probe_str_node(&mut self, tval: Value, kidx: usize, miss: Block) -> Option<Value> {
+    /// The constant `K[kidx]` as a [`StrKey`] when it is a short string (the only keys the
+    /// inline hash probes handle: interned, so equal keys are the same object).
+    fn const_str_key(&self, kidx: usize) -> Option<StrKey> {
         let kv = self.k[kidx];
         if kv.tag() != TAG_STR {
-            self.fb.ins().jump(miss, &[]);
             return None;
         }
         let sp = kv.payload() as *const LuaString;
-        // SAFETY: constants of a live proto are live strings.
+        // SAFETY: the constants of a live proto are live strings, and the proto outlives
+        // its compiled code; a short string's hash is computed when it is interned.
         let (short, hash) = unsafe { ((*sp).short, (*sp).hash.get()) };
-        if !short {
-            self.fb.ins().jump(miss, &[]);
-            return None;
-        }
-        let tt = self.fb.ins().load(I64, flags(), tval, 8);
-        let is_t = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_TABLE as i64);
-        let b1 = self.fb.create_block();
-        self.fb.ins().brif(is_t, b1, &[], miss, &[]);
-        self.fb.switch_to_block(b1);
-        let tp = self.fb.ins().load(I64, flags(), tval, 0);
+        short.then_some(StrKey::Const {
+            ptr: sp as i64,
+            hash,
+        })
+    }
+
+    /// Inline `get_short_str`: look the short-string `key` up in the hash part of the table
+    /// at `tp`, starting at its main position (`hash & (2^lsizenode - 1)`) and following the
+    /// collision chain (`Node::next`, a relative offset in nodes; 0 ends the chain) to its
+    /// end, as `LuaTable::get_short_str` does. A node matches when its key has tag
+    /// `TAG_STR` and the key's address (dead keys and integer keys with an equal payload
+    /// never match). Returns the matching node's address, the builder left in the block
+    /// where it was found (its value may be nil: a removed key keeps its node); no hash part
+    /// or the end of the chain jumps to `absent`.
+    fn find_str(&mut self, tp: Value, key: StrKey, absent: Block) -> Value {
         let node = self.fb.ins().load(
             I64,
             flags(),
             tp,
             std::mem::offset_of!(LuaTable, node) as i32,
         );
-        let b2 = self.fb.create_block();
-        self.fb.ins().brif(node, b2, &[], miss, &[]);
-        self.fb.switch_to_block(b2);
+        let has = self.fb.create_block();
+        self.fb.ins().brif(node, has, &[], absent, &[]);
+        self.fb.switch_to_block(has);
         let lsz = self.fb.ins().uload8(
             I64,
             flags(),
@@ -807,40 +841,136 @@ impl Tx<'_> {
         let one = self.fb.ins().iconst(I64, 1);
         let size = self.fb.ins().ishl(one, lsz);
         let mask = self.fb.ins().iadd_imm_s(size, -1);
-        let idx = self.fb.ins().band_imm_s(mask, hash as i64);
-        let off = self
-            .fb
-            .ins()
-            .imul_imm_s(idx, std::mem::size_of::<Node>() as i64);
-        let n = self.fb.ins().iadd(node, off);
+        let (kptr, idx) = match key {
+            StrKey::Const { ptr, hash } => (
+                self.fb.ins().iconst(I64, ptr),
+                self.fb.ins().band_imm_s(mask, hash as i64),
+            ),
+            StrKey::Dyn { ptr, hash } => (ptr, self.fb.ins().band(mask, hash)),
+        };
+        let off = self.fb.ins().imul_imm_s(idx, NODE_SIZE);
+        let n0 = self.fb.ins().iadd(node, off);
+        let walk = self.fb.create_block();
+        let n = self.fb.append_block_param(walk, I64);
+        self.fb.ins().jump(walk, &[BlockArg::Value(n0)]);
+        self.fb.switch_to_block(walk);
         let ko = std::mem::offset_of!(Node, key) as i32;
-        let vo = std::mem::offset_of!(Node, val) as i32;
         let kt = self.fb.ins().load(I64, flags(), n, ko + 8);
         let kp = self.fb.ins().load(I64, flags(), n, ko);
-        let vt = self.fb.ins().load(I64, flags(), n, vo + 8);
         let c1 = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_STR as i64);
-        let c2 = self.fb.ins().icmp_imm_s(IntCC::Equal, kp, sp as i64);
-        let c3 = self
+        let c2 = self.fb.ins().icmp(IntCC::Equal, kp, kptr);
+        let c = self.fb.ins().band(c1, c2);
+        let (found, other) = self.branch(c);
+        self.fb.switch_to_block(other);
+        let nx = self
+            .fb
+            .ins()
+            .sload32(flags(), n, std::mem::offset_of!(Node, next) as i32);
+        let step = self.fb.create_block();
+        self.fb.ins().brif(nx, step, &[], absent, &[]);
+        self.fb.switch_to_block(step);
+        let off = self.fb.ins().imul_imm_s(nx, NODE_SIZE);
+        let n1 = self.fb.ins().iadd(n, off);
+        self.fb.ins().jump(walk, &[BlockArg::Value(n1)]);
+        self.fb.switch_to_block(found);
+        n
+    }
+
+    /// Inline raw read `t[key]` of the value `*tval` for a short-string `key`: on a hit (a
+    /// table whose node for `key` holds a non-nil value) the builder is left in a new block
+    /// and `(table address, node address)` is returned. `not_table` is taken when `*tval` is
+    /// not a table, `miss` when the key is absent or its value nil (the table address
+    /// dominates `miss`: it is only reached after the tag test).
+    fn probe_str(
+        &mut self,
+        tval: Value,
+        key: StrKey,
+        not_table: Block,
+        miss: Block,
+    ) -> (Value, Value) {
+        let tt = self.fb.ins().load(I64, flags(), tval, 8);
+        let is_t = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_TABLE as i64);
+        let b1 = self.fb.create_block();
+        self.fb.ins().brif(is_t, b1, &[], not_table, &[]);
+        self.fb.switch_to_block(b1);
+        let tp = self.fb.ins().load(I64, flags(), tval, 0);
+        let n = self.probe_table(tp, key, miss);
+        (tp, n)
+    }
+
+    /// [`Self::find_str`] in the table at `tp`, then a non-nil test of the node's value:
+    /// returns the node in the hit block; a nil value or an absent key goes to `miss`.
+    fn probe_table(&mut self, tp: Value, key: StrKey, miss: Block) -> Value {
+        let n = self.find_str(tp, key, miss);
+        let vt = self.fb.ins().load(I64, flags(), n, NODE_VAL + 8);
+        let nn = self
             .fb
             .ins()
             .icmp_imm_s(IntCC::NotEqual, vt, TAG_NIL as i64);
-        let c = self.fb.ins().band(c1, c2);
-        let c = self.fb.ins().band(c, c3);
         let hit = self.fb.create_block();
-        self.fb.ins().brif(c, hit, &[], miss, &[]);
+        self.fb.ins().brif(nn, hit, &[], miss, &[]);
         self.fb.switch_to_block(hit);
-        Some(n)
+        n
     }
 
-    /// `R[dst] := T[K[kidx]]` where `tval` points at the value `T` and the key is a constant
-    /// string: [`Self::probe_str_node`], then the `jit_get_str` helper (collision chains,
-    /// `__index` tables), which may exit at `pc`.
+    /// `R[dst] := T[K[kidx]]` (`GETFIELD`, `GETTABUP`, `SELF`) where `tval` points at the
+    /// value `T`: `luaV_fastget` + `luaV_finishget` (lvm.c) inline for a short-string
+    /// constant key, when `T` and every table on its `__index` chain are tables:
+    ///
+    /// 1. raw lookup in `T` ([`Self::probe_table`], whole collision chain): a non-nil value is
+    ///    the result;
+    /// 2. otherwise the frame's saved pc is set (the interpreter's `index_slow` is protected,
+    ///    and lvm.c's unprotected errors report the last saved pc), then, in a loop starting
+    ///    with `t = T`: no metatable, or the metatable's `flags` cache saying `__index` is
+    ///    absent, gives nil; an `__index` field that is a table `u` is searched raw for the
+    ///    key (hit: the result), and on a miss the loop continues with `t = u`.
+    ///
+    /// Everything else goes to the `jit_get_str` helper, which redoes the lookup from `T`
+    /// and may exit at `pc`: `T` not a table (strings, userdata), an `__index` that is not a
+    /// table (a function is called by the interpreter), an `__index` not yet known absent
+    /// (the helper records it in the metatable's cache), a chain of more than
+    /// [`INLINE_INDEX_DEPTH`] `__index` tables, a key that is not a short-string constant.
     fn get_field(&mut self, pc: usize, tval: Value, kidx: usize, dst: u32) {
         let slow = self.fb.create_block();
-        if let Some(n) = self.probe_str_node(tval, kidx, slow) {
-            let vo = std::mem::offset_of!(Node, val) as i32;
-            self.copy_in(dst, n, vo);
+        if let Some(key) = self.const_str_key(kidx) {
+            let nokey = self.fb.create_block();
+            let (tp, n) = self.probe_str(tval, key, slow, nokey);
+            self.copy_in(dst, n, NODE_VAL);
             self.goto(pc + 1);
+            // Raw miss: the `__index` loop over (t, depth).
+            self.fb.switch_to_block(nokey);
+            self.save_pc(pc);
+            let lp = self.fb.create_block();
+            let t = self.fb.append_block_param(lp, I64);
+            let depth = self.fb.append_block_param(lp, I64);
+            let zero = self.fb.ins().iconst(I64, 0);
+            self.fb
+                .ins()
+                .jump(lp, &[BlockArg::Value(tp), BlockArg::Value(zero)]);
+            self.fb.switch_to_block(lp);
+            let nil = self.fb.create_block();
+            let u = self.index_table(t, nil, slow);
+            let d1 = self.fb.ins().iadd_imm_s(depth, 1);
+            let deep = self
+                .fb
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThan, d1, INLINE_INDEX_DEPTH);
+            let go = self.fb.create_block();
+            self.fb.ins().brif(deep, slow, &[], go, &[]);
+            self.fb.switch_to_block(go);
+            let again = self.fb.create_block();
+            let n = self.probe_table(u, key, again);
+            self.copy_in(dst, n, NODE_VAL);
+            self.goto(pc + 1);
+            self.fb.switch_to_block(again);
+            self.fb
+                .ins()
+                .jump(lp, &[BlockArg::Value(u), BlockArg::Value(d1)]);
+            self.fb.switch_to_block(nil);
+            self.store_const(dst, LuaValue::NIL);
+            self.goto(pc + 1);
+        } else {
+            self.fb.ins().jump(slow, &[]);
         }
         self.fb.switch_to_block(slow);
         let key = self.k_ptr(kidx);
@@ -1192,6 +1322,60 @@ impl Tx<'_> {
         self.fb.ins().jump(self.exit, &[BlockArg::Value(r)]);
     }
 
+    /// The `__index` step of `luaV_finishget` for the table at `t`, whose raw lookup missed:
+    /// no metatable, or `__index` known absent from the metatable's `flags` cache (the bit
+    /// of `TagMethod::Index`, as `Vm::metamethod` reads it) → `nil`; the metatable's
+    /// `__index` field (found inline with the VM's interned name) holding a table → returns
+    /// that table's address in the current block; anything else (absent but not yet cached,
+    /// a function, another value) → `slow`.
+    fn index_table(&mut self, t: Value, nil: Block, slow: Block) -> Value {
+        let mt = self.fb.ins().load(
+            I64,
+            flags(),
+            t,
+            std::mem::offset_of!(LuaTable, metatable) as i32,
+        );
+        let has_mt = self.fb.create_block();
+        self.fb.ins().brif(mt, has_mt, &[], nil, &[]);
+        self.fb.switch_to_block(has_mt);
+        let fl = self.fb.ins().uload8(
+            I64,
+            flags(),
+            mt,
+            std::mem::offset_of!(LuaTable, flags) as i32,
+        );
+        let absent = self.fb.ins().band_imm_s(fl, 1 << (TagMethod::Index as u32));
+        let look = self.fb.create_block();
+        self.fb.ins().brif(absent, nil, &[], look, &[]);
+        self.fb.switch_to_block(look);
+        // `vm.names.index`: the interned "__index" (alive as long as the VM).
+        let name = self.fb.ins().load(
+            I64,
+            flags(),
+            self.vm,
+            std::mem::offset_of!(Vm, names.index) as i32,
+        );
+        let hash =
+            self.fb
+                .ins()
+                .uload32(flags(), name, std::mem::offset_of!(LuaString, hash) as i32);
+        let n = self.find_str(mt, StrKey::Dyn { ptr: name, hash }, slow);
+        let it = self.fb.ins().load(I64, flags(), n, NODE_VAL + 8);
+        let is_t = self.fb.ins().icmp_imm_s(IntCC::Equal, it, TAG_TABLE as i64);
+        let tab = self.fb.create_block();
+        self.fb.ins().brif(is_t, tab, &[], slow, &[]);
+        self.fb.switch_to_block(tab);
+        self.fb.ins().load(I64, flags(), n, NODE_VAL)
+    }
+
+    /// Set the running frame's saved pc to `pc + 1` (the interpreter's `savepc!` at
+    /// instruction `pc`) through the `jit_save_pc` helper.
+    fn save_pc(&mut self, pc: usize) {
+        let vm = self.vm;
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
+        self.call(H_SAVE_PC, &[vm, pcv]);
+    }
+
     /// An instruction performed by a helper that may run Lua code, allocate or raise
     /// (`jit_call`, `jit_op`; protocol in jit/call.rs): `CALL_DONE` continues at `pc + 1`,
     /// any other result is the pc to leave at (`CALL_ERROR` passes through the exit block
@@ -1243,12 +1427,14 @@ impl Tx<'_> {
         if matches!(i.op(), OpCode::SETFIELD | OpCode::SETTABUP) {
             // Overwrite an existing non-nil field inline (no `__newindex` can be involved).
             let slow = self.fb.create_block();
-            if let Some(n) = self.probe_str_node(t, i.b() as usize, slow) {
+            if let Some(key) = self.const_str_key(i.b() as usize) {
+                let (_, n) = self.probe_str(t, key, slow, slow);
                 let (vp, vt) = self.rk_value(i);
-                let vo = std::mem::offset_of!(Node, val) as i32;
-                self.fb.ins().store(flags(), vp, n, vo);
-                self.fb.ins().store(flags(), vt, n, vo + 8);
+                self.fb.ins().store(flags(), vp, n, NODE_VAL);
+                self.fb.ins().store(flags(), vt, n, NODE_VAL + 8);
                 self.goto(pc + 1);
+            } else {
+                self.fb.ins().jump(slow, &[]);
             }
             self.fb.switch_to_block(slow);
         }
@@ -1258,7 +1444,7 @@ impl Tx<'_> {
             self.reg_ptr(i.c())
         };
         let r = self.call(H_SET, &[t, key, v]);
-        self.done_or_exit(pc, r);
+        self.done_or_op(pc, r, i);
     }
 
     fn exit_here(&mut self, pc: usize) {

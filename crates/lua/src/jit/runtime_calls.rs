@@ -123,7 +123,22 @@ pub unsafe extern "C" fn jit_get_str(
     }
 }
 
-/// `GETTABLE`/`GETI` fast path (`get_int` for integer keys, `get` otherwise).
+/// Is the metamethod `tm` (one of the first [`CACHED_TMS`](crate::vm::table::CACHED_TMS)
+/// events) known to be absent for a table with metatable `mt` (null = no metatable)? Reads
+/// the absent-metamethod cache of `mt` only (the interpreter's `metamethod` fills it), so a
+/// `false` may just mean "not known yet".
+///
+/// # Safety
+/// `mt` is null or a live table.
+#[inline(always)]
+unsafe fn tm_known_absent(mt: *mut LuaTable, tm: TagMethod) -> bool {
+    // SAFETY: caller contract.
+    mt.is_null() || unsafe { (*mt).flags.get() } & (1 << tm as u32) != 0
+}
+
+/// `GETTABLE`/`GETI` fast path (`get_int` for integer keys, `get` otherwise). A miss on a
+/// table whose metatable is known to have no `__index` (or that has none) is a nil result
+/// (`luaV_finishget` gives nil there); any other miss is [`EXIT`].
 ///
 /// # Safety
 /// See the module doc.
@@ -141,7 +156,7 @@ pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut V
         } else {
             (*tp).get(key)
         };
-        if v.is_nil() {
+        if v.is_nil() && !tm_known_absent((*tp).metatable, TagMethod::Index) {
             return EXIT;
         }
         *dst = v;
@@ -149,9 +164,11 @@ pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut V
     }
 }
 
-/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP` fast path: overwrite an existing non-nil slot
-/// (array part or hash part, integer or short-string key). No new key is ever inserted here
-/// (that may allocate): [`EXIT`].
+/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP` fast path for integer and short-string keys:
+/// overwrite an existing non-nil slot (array part or hash part); on a table whose metatable is
+/// known to have no `__newindex` (or that has none), also fill a nil slot or insert a new key
+/// when that needs no resize ([`LuaTable::set_no_resize`]: no allocation). Anything else
+/// (other keys, `__newindex`, a rehash) is [`EXIT`].
 ///
 /// # Safety
 /// See the module doc.
@@ -171,15 +188,17 @@ pub unsafe extern "C" fn jit_set(t: *const Value, key: *const Value, v: *const V
                 *(*tp).array.add(idx as usize) = v;
                 return DONE;
             }
-        }
-        let slot = if (key.tag == TAG_STR && (*(key.payload as *mut LuaString)).short)
-            || key.tag == TAG_INT
-        {
-            (*tp).slot(key)
-        } else {
+        } else if key.tag != TAG_STR || !(*(key.payload as *mut LuaString)).short {
             return EXIT;
-        };
-        match slot {
+        }
+        if tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
+            return if (*tp).set_no_resize(key, v) {
+                DONE
+            } else {
+                EXIT
+            };
+        }
+        match (*tp).slot(key) {
             Some(s) if !(*s).is_nil() => {
                 *s = v;
                 DONE
@@ -449,6 +468,18 @@ pub unsafe extern "C" fn jit_len(v: *const Value, dst: *mut Value) -> i32 {
     }
 }
 
+/// Set the running frame's saved pc to `pc + 1`, for inline code that performs what the
+/// interpreter does under `savepc!` (the `__index` walk of `GETFIELD`/`SELF` after a raw
+/// miss). Returns [`DONE`].
+///
+/// # Safety
+/// `vm` is the running VM; its running thread's top frame is the compiled Lua frame.
+pub unsafe extern "C" fn jit_save_pc(vm: *const Vm, pc: u64) -> i32 {
+    // SAFETY: caller contract.
+    unsafe { save_pc(vm, pc) };
+    DONE
+}
+
 /// Helpers by index, as named in compiled code (`UserExternalName { namespace: 1, index }`).
 pub(crate) fn helper_address(index: u32) -> Option<usize> {
     Some(match index {
@@ -463,7 +494,8 @@ pub(crate) fn helper_address(index: u32) -> Option<usize> {
         8 => jit_len as *const () as usize,
         9 => super::call::jit_call as *const () as usize,
         10 => super::ops::jit_op as *const () as usize,
-        11 => super::call::jit_call_finish as *const () as usize,
+        11 => jit_save_pc as *const () as usize,
+        12 => super::call::jit_call_finish as *const () as usize,
         _ => return None,
     })
 }
