@@ -117,3 +117,30 @@ acc = 0
 for i = 1, N do acc = acc ~ ((i & 0xff) | (i << 3)) ~ (i ~ 0x5a5a) end
 print("bits", acc, 6.0 & 3, 5 | 2.0, pcall(function() return 1.5 & 1 end))
 print(pcall(function() local t = {} return t | 1 end))
+
+-- Integer `//` and `%` by zero are unprotected in lvm.c: the error carries the line of the
+-- last instruction that saved the pc (a table miss, a new key, an `__index` walk, a call).
+local zero = 0
+local tt = {}
+local ut = setmetatable({}, {__index = {z = 1}})
+local cases = {
+  function(i) local x = i + 1 x = x // zero end,
+  function(i) local y = tt[5]
+    local x = i + 1 x = x // zero end,
+  function(i) local y = tt.foo
+    local x = i + 1 x = x // zero end,
+  function(i) tt[i] = i
+    local x = i + 1 x = x // zero end,
+  function(i) tt.bar = i
+    local x = i + 1 x = x % zero end,
+  function(i) local y = ut.z
+    local x = i + 1 x = x % zero end,
+  function(i) tt.bar = i
+    local x = i + 1 x = x % 0 end,
+}
+for n, f in ipairs(cases) do
+  print("unprotected", n, pcall(function() for i = 1, 2 do f(i) end end))
+  -- and again once the function is hot
+  for _ = 1, 1100 do pcall(f, 1) end
+  print("unprotected hot", n, pcall(function() for i = 1, 2 do f(i) end end))
+end

@@ -387,10 +387,11 @@ impl Vm {
                     _ => {}
                 }
             }
-            // Anything else: the interpreter finishes the frame from `pc`.
-            let ci = (&mut (*th).ci).get_unchecked_mut(ci_idx);
-            ci.savedpc = pc;
-            ci.status |= CIST_FRESH;
+            // Anything else: the interpreter finishes the frame from `pc`. `savedpc` stays
+            // what the compiled code saved (the line of an unprotected error depends on it);
+            // the interpreter takes the resume point from `resume_pc`.
+            (&mut (*th).ci).get_unchecked_mut(ci_idx).status |= CIST_FRESH;
+            self.jit.resume_pc = Some(pc);
             self.execute()
         }
     }

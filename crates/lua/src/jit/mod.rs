@@ -174,6 +174,12 @@ pub struct JitState {
     /// Set with [`call::FRAME_RETURNED`]: whether the returned frame was `CIST_FRESH` (the
     /// interpreter then leaves `execute`).
     pub(crate) returned_fresh: bool,
+    /// Where the interpreter resumes the top frame at the start of the next `execute` when
+    /// that is not its `savedpc`: a compiled callee that left compiled code at `pc` and is
+    /// finished by a nested interpreter run (`call::jit_finish_callee`). Kept apart from
+    /// `savedpc` because the line of an unprotected error is that of the last *saved* pc, as
+    /// in lvm.c.
+    pub(crate) resume_pc: Option<usize>,
 }
 
 impl Default for JitState {
@@ -197,6 +203,7 @@ impl Default for JitState {
             infra: tiering::JitInfra::default(),
             pending_error: None,
             returned_fresh: false,
+            resume_pc: None,
         }
     }
 }

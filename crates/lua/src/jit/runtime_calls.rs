@@ -142,7 +142,13 @@ unsafe fn tm_known_absent(mt: *mut LuaTable, tm: TagMethod) -> bool {
 ///
 /// # Safety
 /// See the module doc.
-pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut Value) -> i32 {
+pub unsafe extern "C" fn jit_get(
+    vm: *const Vm,
+    t: *const Value,
+    key: *const Value,
+    dst: *mut Value,
+    pc: u64,
+) -> i32 {
     // SAFETY: module doc.
     unsafe {
         let t = *t;
@@ -156,8 +162,12 @@ pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut V
         } else {
             (*tp).get(key)
         };
-        if v.is_nil() && !tm_known_absent((*tp).metatable, TagMethod::Index) {
-            return EXIT;
+        if v.is_nil() {
+            // The interpreter reaches `luaV_finishget` under `savepc!` here.
+            save_pc(vm, pc);
+            if !tm_known_absent((*tp).metatable, TagMethod::Index) {
+                return EXIT;
+            }
         }
         *dst = v;
         DONE
@@ -172,7 +182,13 @@ pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut V
 ///
 /// # Safety
 /// See the module doc.
-pub unsafe extern "C" fn jit_set(t: *const Value, key: *const Value, v: *const Value) -> i32 {
+pub unsafe extern "C" fn jit_set(
+    vm: *const Vm,
+    t: *const Value,
+    key: *const Value,
+    v: *const Value,
+    pc: u64,
+) -> i32 {
     // SAFETY: module doc.
     unsafe {
         let t = *t;
@@ -191,6 +207,15 @@ pub unsafe extern "C" fn jit_set(t: *const Value, key: *const Value, v: *const V
         } else if key.tag != TAG_STR || !(*(key.payload as *mut LuaString)).short {
             return EXIT;
         }
+        if let Some(s) = (*tp).slot(key)
+            && !(*s).is_nil()
+        {
+            *s = v;
+            return DONE;
+        }
+        // Anything but overwriting a present value is the interpreter's `set_slow`, under
+        // `savepc!`.
+        save_pc(vm, pc);
         if tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
             return if (*tp).set_no_resize(key, v) {
                 DONE
@@ -198,13 +223,7 @@ pub unsafe extern "C" fn jit_set(t: *const Value, key: *const Value, v: *const V
                 EXIT
             };
         }
-        match (*tp).slot(key) {
-            Some(s) if !(*s).is_nil() => {
-                *s = v;
-                DONE
-            }
-            _ => EXIT,
-        }
+        EXIT
     }
 }
 

@@ -81,6 +81,10 @@ impl Vm {
                     // Frame state is saved (savedpc); resume in the other loop variant.
                     return Ok(false);
                 }
+                if let Some(p) = self.jit.resume_pc.take() {
+                    // A compiled callee left compiled code at `p` (`jit_finish_callee`).
+                    pc = p;
+                }
                 // Hooked frame entry (lvm.c `startfunc`/`returning`): the call hook on a fresh frame
                 // (vararg functions: after VARARGPREP), else the caller's pc becomes `oldpc` so a
                 // return does not count as a new line (`rethook`). As in ldo.c this bookkeeping
@@ -575,7 +579,7 @@ impl Vm {
                                     reg!(i.a()) = Value::int(arith::int_mod(v1.ival(), v2.ival()));
                                     pc += 1;
                                 } else {
-                                    savepc!();
+                                    // Unprotected in lvm.c too: the last saved pc's line.
                                     return Err(self.runtime_error("attempt to perform 'n%0'"));
                                 }
                             } else {
