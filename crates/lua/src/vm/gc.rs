@@ -513,10 +513,7 @@ unsafe fn free_object(p: *mut GcHeader) -> usize {
     // from `LuaTable::alloc`, linked by `Heap::link_raw`).
     unsafe {
         match (*p).kind {
-            ObjKind::String => {
-                let b = Box::from_raw(p as *mut LuaString);
-                b.gc_size()
-            }
+            ObjKind::String => super::string::free_string(p as *mut LuaString),
             ObjKind::Table => {
                 let t = p as *mut LuaTable;
                 let size = (*t).gc_size();

@@ -296,14 +296,15 @@ impl Vm {
                 return p;
             }
             let b = alloc_string(s, true, h);
-            let size = b.gc_size();
-            let p = self.heap.link(b, size);
+            // SAFETY: `b` is a fresh string (header first), freed by the sweep's
+            // `free_string`.
+            let p = unsafe { self.heap.link_raw(b, (*b).gc_size()) };
             self.heap.strings.insert(p);
             p
         } else {
             let b = alloc_string(s, false, 0);
-            let size = b.gc_size();
-            self.heap.link(b, size)
+            // SAFETY: as above.
+            unsafe { self.heap.link_raw(b, (*b).gc_size()) }
         }
     }
 

@@ -27,23 +27,31 @@ pub struct LuaString {
     pub(crate) short: bool,
     /// Next string in the same intern-table bucket (short strings only).
     pub(crate) hnext: *mut LuaString,
-    pub(crate) data: Box<[u8]>,
+    /// Length of the contents in bytes.
+    len: usize,
+    /// The contents: `len` bytes stored right after this header in the same allocation
+    /// ([`alloc_string`]; one allocation per string, as `TString` in lstring.c). Kept as a
+    /// pointer derived from the allocation so that borrowing the bytes never reaches beyond
+    /// a reference to the header.
+    data: *const u8,
 }
 
 impl LuaString {
     /// The contents.
     #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.data
+        // SAFETY: `data` points to the `len` initialised, never modified bytes that follow
+        // the header in the object's allocation, which lives as long as the object.
+        unsafe { std::slice::from_raw_parts(self.data, self.len) }
     }
     /// Length in bytes.
     #[inline(always)]
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.len
     }
     /// Is it the empty string?
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.len == 0
     }
     /// Is it short (interned)?
     #[inline(always)]
@@ -54,14 +62,14 @@ impl LuaString {
     #[inline(always)]
     pub fn hash(&self) -> u32 {
         if !self.hashed.get() {
-            self.hash.set(hash_bytes(&self.data));
+            self.hash.set(hash_bytes(self.as_bytes()));
             self.hashed.set(true);
         }
         self.hash.get()
     }
     /// Bytes accounted to the GC for this object.
     pub(crate) fn gc_size(&self) -> usize {
-        std::mem::size_of::<LuaString>() + self.data.len()
+        std::mem::size_of::<LuaString>() + self.len
     }
 }
 
@@ -97,7 +105,7 @@ impl StringTable {
             // SAFETY: every pointer in the table is a live short string (dead ones are unlinked by the
             // sweep before being freed).
             let r = unsafe { &*p };
-            if r.hash.get() == h && &*r.data == s {
+            if r.hash.get() == h && r.as_bytes() == s {
                 return Some(p);
             }
             p = r.hnext;
@@ -165,14 +173,53 @@ impl StringTable {
     }
 }
 
-/// Allocate a string object (not linked into any list; the heap does that).
-pub(crate) fn alloc_string(s: &[u8], short: bool, hash: u32) -> Box<LuaString> {
-    Box::new(LuaString {
-        hdr: GcHeader::new(ObjKind::String),
-        hash: Cell::new(hash),
-        hashed: Cell::new(short),
-        short,
-        hnext: std::ptr::null_mut(),
-        data: s.into(),
-    })
+/// Layout of a string object of `len` bytes: the header followed by the contents.
+fn string_layout(len: usize) -> std::alloc::Layout {
+    let size = std::mem::size_of::<LuaString>() + len;
+    match std::alloc::Layout::from_size_align(size, std::mem::align_of::<LuaString>()) {
+        Ok(l) => l,
+        // Only for sizes near isize::MAX, which no Lua string reaches (allocation of the
+        // bytes that produce it would have failed first).
+        Err(_) => std::alloc::handle_alloc_error(std::alloc::Layout::new::<LuaString>()),
+    }
+}
+
+/// Allocate a string object with its contents in one allocation (not linked into any list;
+/// the heap does that; freed by [`free_string`]).
+pub(crate) fn alloc_string(s: &[u8], short: bool, hash: u32) -> *mut LuaString {
+    let layout = string_layout(s.len());
+    // SAFETY: the layout has a non-zero size (the header); the result is checked for null;
+    // the header is written before any use and the bytes right after it, inside the
+    // allocation.
+    unsafe {
+        let p = std::alloc::alloc(layout) as *mut LuaString;
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        let data = (p as *mut u8).add(std::mem::size_of::<LuaString>());
+        std::ptr::copy_nonoverlapping(s.as_ptr(), data, s.len());
+        p.write(LuaString {
+            hdr: GcHeader::new(ObjKind::String),
+            hash: Cell::new(hash),
+            hashed: Cell::new(short),
+            short,
+            hnext: std::ptr::null_mut(),
+            len: s.len(),
+            data,
+        });
+        p
+    }
+}
+
+/// Free a string made by [`alloc_string`]; returns the bytes it was accounted for.
+///
+/// # Safety
+/// `p` came from [`alloc_string`], is not used afterwards and not freed twice.
+pub(crate) unsafe fn free_string(p: *mut LuaString) -> usize {
+    // SAFETY: caller contract; the header is initialised, so `len` gives the layout used.
+    unsafe {
+        let size = (*p).gc_size();
+        std::alloc::dealloc(p as *mut u8, string_layout((*p).len));
+        size
+    }
 }

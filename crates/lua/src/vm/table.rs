@@ -895,7 +895,7 @@ fn key_eq(a: Value, b: Value) -> bool {
                 &*(a.payload as *mut LuaString),
                 &*(b.payload as *mut LuaString),
             );
-            !x.short && !y.short && x.data == y.data
+            !x.short && !y.short && x.as_bytes() == y.as_bytes()
         }
     } else {
         false
