@@ -70,7 +70,7 @@ pub(crate) const HELPER_NAMESPACE: u32 = 1;
 fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
     match h {
         H_GET_STR => &[I64, I64, I64, I64, I64],
-        H_GET | H_SET => &[I64, I64, I64],
+        H_GET | H_SET => &[I64, I64, I64, I64, I64],
         H_ARITH => &[I32, I64, I64, I64],
         H_EQ => &[I64, I64, I64, I64],
         H_EQK => &[I64, I64],
@@ -488,7 +488,8 @@ impl Tx<'_> {
                 let t = self.reg_ptr(i.b());
                 let key = self.reg_ptr(i.c());
                 let dst = self.reg_ptr(a);
-                let r = self.call(H_GET, &[t, key, dst]);
+                let (vm, pcv) = (self.vm, self.fb.ins().iconst(I64, pc as i64));
+                let r = self.call(H_GET, &[vm, t, key, dst, pcv]);
                 self.done_or_op(pc, r, i);
             }
             OpCode::GETI => {
@@ -501,7 +502,8 @@ impl Tx<'_> {
                 let t = self.reg_ptr(i.b());
                 let key = self.scratch_int(i.c() as i64);
                 let dst = self.reg_ptr(a);
-                let r = self.call(H_GET, &[t, key, dst]);
+                let (vm, pcv) = (self.vm, self.fb.ins().iconst(I64, pc as i64));
+                let r = self.call(H_GET, &[vm, t, key, dst, pcv]);
                 self.done_or_op(pc, r, i);
             }
             OpCode::SETTABLE | OpCode::SETI => {
@@ -1122,7 +1124,8 @@ impl Tx<'_> {
         } else {
             self.reg_ptr(i.c())
         };
-        let r = self.call(H_SET, &[t, key, v]);
+        let (vm, pcv) = (self.vm, self.fb.ins().iconst(I64, pc as i64));
+        let r = self.call(H_SET, &[vm, t, key, v, pcv]);
         self.done_or_op(pc, r, i);
     }
 

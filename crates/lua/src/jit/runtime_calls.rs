@@ -136,13 +136,20 @@ unsafe fn tm_known_absent(mt: *mut LuaTable, tm: TagMethod) -> bool {
     mt.is_null() || unsafe { (*mt).flags.get() } & (1 << tm as u32) != 0
 }
 
-/// `GETTABLE`/`GETI` fast path (`get_int` for integer keys, `get` otherwise). A miss on a
-/// table whose metatable is known to have no `__index` (or that has none) is a nil result
-/// (`luaV_finishget` gives nil there); any other miss is [`EXIT`].
+/// `GETTABLE`/`GETI` fast path (`get_int` for integer keys, `get` otherwise) at `pc`. A miss
+/// on a table whose metatable is known to have no `__index` (or that has none) is a nil result
+/// (`luaV_finishget` gives nil there) and, as that is the interpreter's protected slow path,
+/// saves the pc; any other miss is [`EXIT`].
 ///
 /// # Safety
-/// See the module doc.
-pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut Value) -> i32 {
+/// See the module doc; `vm` is the running VM (only its running frame's saved pc is written).
+pub unsafe extern "C" fn jit_get(
+    vm: *const Vm,
+    t: *const Value,
+    key: *const Value,
+    dst: *mut Value,
+    pc: u64,
+) -> i32 {
     // SAFETY: module doc.
     unsafe {
         let t = *t;
@@ -156,23 +163,33 @@ pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut V
         } else {
             (*tp).get(key)
         };
-        if v.is_nil() && !tm_known_absent((*tp).metatable, TagMethod::Index) {
-            return EXIT;
+        if v.is_nil() {
+            if !tm_known_absent((*tp).metatable, TagMethod::Index) {
+                return EXIT;
+            }
+            save_pc(vm, pc);
         }
         *dst = v;
         DONE
     }
 }
 
-/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP` fast path for integer and short-string keys:
-/// overwrite an existing non-nil slot (array part or hash part); on a table whose metatable is
-/// known to have no `__newindex` (or that has none), also fill a nil slot or insert a new key
-/// when that needs no resize ([`LuaTable::set_no_resize`]: no allocation). Anything else
-/// (other keys, `__newindex`, a rehash) is [`EXIT`].
+/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP` fast path at `pc` for integer and short-string
+/// keys: overwrite an existing non-nil slot (array part or hash part); on a table whose
+/// metatable is known to have no `__newindex` (or that has none), also fill a nil slot or
+/// insert a new key when that needs no resize ([`LuaTable::set_no_resize`]: no allocation),
+/// saving the pc as the interpreter's protected slow path does. Anything else (other keys,
+/// `__newindex`, a rehash) is [`EXIT`].
 ///
 /// # Safety
-/// See the module doc.
-pub unsafe extern "C" fn jit_set(t: *const Value, key: *const Value, v: *const Value) -> i32 {
+/// See the module doc; `vm` is the running VM (only its running frame's saved pc is written).
+pub unsafe extern "C" fn jit_set(
+    vm: *const Vm,
+    t: *const Value,
+    key: *const Value,
+    v: *const Value,
+    pc: u64,
+) -> i32 {
     // SAFETY: module doc.
     unsafe {
         let t = *t;
@@ -191,20 +208,22 @@ pub unsafe extern "C" fn jit_set(t: *const Value, key: *const Value, v: *const V
         } else if key.tag != TAG_STR || !(*(key.payload as *mut LuaString)).short {
             return EXIT;
         }
+        match (*tp).slot(key) {
+            Some(s) if !(*s).is_nil() => {
+                *s = v;
+                return DONE;
+            }
+            _ => {}
+        }
         if tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
+            save_pc(vm, pc);
             return if (*tp).set_no_resize(key, v) {
                 DONE
             } else {
                 EXIT
             };
         }
-        match (*tp).slot(key) {
-            Some(s) if !(*s).is_nil() => {
-                *s = v;
-                DONE
-            }
-            _ => EXIT,
-        }
+        EXIT
     }
 }
 
