@@ -69,8 +69,7 @@ pub(crate) const HELPER_NAMESPACE: u32 = 1;
 /// Parameter types of each helper (all return `i32`).
 fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
     match h {
-        H_GET_STR => &[I64, I64, I64, I64, I64],
-        H_GET | H_SET => &[I64, I64, I64],
+        H_GET_STR | H_GET | H_SET => &[I64, I64, I64, I64, I64],
         H_ARITH => &[I32, I64, I64, I64],
         H_EQ => &[I64, I64, I64, I64],
         H_EQK => &[I64, I64],
@@ -475,11 +474,16 @@ impl Tx<'_> {
                 self.copy_in(a, hit.1, 0);
                 self.goto(pc + 1);
                 self.fb.switch_to_block(miss);
+                // A short-string key: raw hit in the hash part inline.
+                let slow = self.fb.create_block();
+                let key = self.reg_str_key(i.c(), slow);
                 let t = self.reg_ptr(i.b());
+                let (_, n) = self.probe_str(t, key, slow, slow);
+                self.copy_in(a, n, NODE_VAL);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(slow);
                 let key = self.reg_ptr(i.c());
-                let dst = self.reg_ptr(a);
-                let r = self.call(H_GET, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.get_helper(pc, i, key);
             }
             OpCode::GETI => {
                 let key = self.fb.ins().iconst(I64, i.c() as i64);
@@ -488,11 +492,8 @@ impl Tx<'_> {
                 self.copy_in(a, hit.1, 0);
                 self.goto(pc + 1);
                 self.fb.switch_to_block(miss);
-                let t = self.reg_ptr(i.b());
                 let key = self.scratch_int(i.c() as i64);
-                let dst = self.reg_ptr(a);
-                let r = self.call(H_GET, &[t, key, dst]);
-                self.done_or_exit(pc, r);
+                self.get_helper(pc, i, key);
             }
             OpCode::SETTABLE | OpCode::SETI => {
                 // Inline array-part store into an existing (non-nil) slot.
@@ -1090,10 +1091,15 @@ impl Tx<'_> {
             OpCode::SETI => self.scratch_int(i.b() as i64),
             _ => self.k_ptr(i.b() as usize),
         };
-        if matches!(i.op(), OpCode::SETFIELD | OpCode::SETTABUP) {
+        if i.op() != OpCode::SETI {
             // Overwrite an existing non-nil field inline (no `__newindex` can be involved).
             let slow = self.fb.create_block();
-            if let Some(key) = self.const_str_key(i.b() as usize) {
+            let skey = if i.op() == OpCode::SETTABLE {
+                Some(self.reg_str_key(i.b(), slow))
+            } else {
+                self.const_str_key(i.b() as usize)
+            };
+            if let Some(key) = skey {
                 let (_, n) = self.probe_str(t, key, slow, slow);
                 let (vp, vt) = self.rk_value(i);
                 self.fb.ins().store(flags(), vp, n, NODE_VAL);
@@ -1109,8 +1115,46 @@ impl Tx<'_> {
         } else {
             self.reg_ptr(i.c())
         };
-        let r = self.call(H_SET, &[t, key, v]);
+        let vm = self.vm;
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
+        let r = self.call(H_SET, &[vm, t, key, v, pcv]);
         self.done_or_exit(pc, r);
+    }
+
+    /// `GETTABLE`/`GETI` through the `jit_get` helper (`key` points at the key value): raw
+    /// lookup, then the `__index` walk through tables; DONE → next instruction, else exit.
+    fn get_helper(&mut self, pc: usize, i: Instruction, key: Value) {
+        let t = self.reg_ptr(i.b());
+        let dst = self.reg_ptr(i.a());
+        let vm = self.vm;
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
+        let r = self.call(H_GET, &[vm, t, key, dst, pcv]);
+        self.done_or_exit(pc, r);
+    }
+
+    /// The key in register `r` as a run-time [`StrKey`] when it is a short string (its
+    /// address and cached hash, read inline); any other key jumps to `other`.
+    fn reg_str_key(&mut self, r: u32, other: Block) -> StrKey {
+        let kt = self.tag(r);
+        let is_s = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_STR as i64);
+        let b1 = self.fb.create_block();
+        self.fb.ins().brif(is_s, b1, &[], other, &[]);
+        self.fb.switch_to_block(b1);
+        let ptr = self.payload(r);
+        let short = self.fb.ins().uload8(
+            I32,
+            flags(),
+            ptr,
+            std::mem::offset_of!(LuaString, short) as i32,
+        );
+        let b2 = self.fb.create_block();
+        self.fb.ins().brif(short, b2, &[], other, &[]);
+        self.fb.switch_to_block(b2);
+        let hash =
+            self.fb
+                .ins()
+                .uload32(flags(), ptr, std::mem::offset_of!(LuaString, hash) as i32);
+        StrKey::Dyn { ptr, hash }
     }
 
     fn exit_here(&mut self, pc: usize) {

@@ -3,8 +3,10 @@
 //! Invariant (the reason compiled code needs no safepoints): every helper here (all but the
 //! `CALL` helper of [`super::call`], index 9, and the `jit_op` helper of [`super::ops`],
 //! index 10, which have their own protocol) is **pure with
-//! respect to the VM**: it never allocates, never runs a metamethod or any Lua code, never
-//! raises, never touches the call stack, and never panics. When an operation needs any of that,
+//! respect to the VM**: it never allocates a GC object or collects (a table store may resize
+//! the table's parts, plain Rust allocations accounted to the collector, as the interpreter's
+//! raw stores do), never runs a metamethod or any Lua code, never raises, never touches the
+//! call stack beyond the running frame's saved pc, and never panics. When an operation needs any of that,
 //! the helper reports [`EXIT`] and the compiled code returns to the interpreter at the
 //! instruction, which then performs it exactly as it always does (lvm.c semantics). Each helper
 //! mirrors the interpreter's fast path for its opcode in `vm/interp.rs` line for line, so
@@ -65,10 +67,8 @@ unsafe fn save_pc(vm: *const Vm, pc: u64) {
 }
 
 /// `GETFIELD`/`GETTABUP`/`SELF` path for a constant key: `*dst = t[key]`, following
-/// `__index` metamethods **that are tables** (`luaV_finishget` without function calls): a raw
-/// hit, or a miss on a table whose metatable chain ends without `__index`, is [`DONE`]; a
-/// function `__index`, a value that cannot be indexed (the interpreter raises) or a chain
-/// longer than `MAX_TAG_LOOP` is [`EXIT`]. Strings index through the string metatable.
+/// `__index` metamethods **that are tables** ([`finish_get`]). Strings index through the
+/// string metatable.
 ///
 /// # Safety
 /// See the module doc; `vm` is the running VM (only read: metatables and metamethod names;
@@ -82,7 +82,7 @@ pub unsafe extern "C" fn jit_get_str(
 ) -> i32 {
     // SAFETY: module doc.
     unsafe {
-        let mut t = *t;
+        let t = *t;
         let key = *key;
         if t.tag == TAG_TABLE {
             let v = get_str_key(t.payload as *mut LuaTable, key);
@@ -91,43 +91,23 @@ pub unsafe extern "C" fn jit_get_str(
                 return DONE;
             }
         }
-        // The interpreter's slow path (`index_slow`) is protected: same saved pc.
-        save_pc(vm, pc);
-        let vm = &*vm;
-        for _ in 0..crate::vm::meta::MAX_TAG_LOOP {
-            let tm;
-            if t.tag == TAG_TABLE {
-                let v = get_str_key(t.payload as *mut LuaTable, key);
-                if !v.is_nil() {
-                    *dst = v;
-                    return DONE;
-                }
-                tm = vm.metamethod(t, TagMethod::Index);
-                if tm.is_nil() {
-                    *dst = Value::NIL;
-                    return DONE;
-                }
-            } else {
-                tm = vm.metamethod(t, TagMethod::Index);
-                if tm.is_nil() {
-                    return EXIT;
-                }
-            }
-            if tm.tag != TAG_TABLE {
-                // A function (the interpreter calls it) or another value to index through.
-                return EXIT;
-            }
-            t = tm;
-        }
-        EXIT
+        finish_get(vm, t, key, dst, pc)
     }
 }
 
-/// `GETTABLE`/`GETI` fast path (`get_int` for integer keys, `get` otherwise).
+/// `GETTABLE`/`GETI` path: `*dst = t[key]` (`get_int` for integer keys, `get` otherwise),
+/// then, when the raw value is nil, the `__index` walk of [`finish_get`]; a value that is
+/// not a table is [`EXIT`] (the interpreter indexes it or raises).
 ///
 /// # Safety
-/// See the module doc.
-pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut Value) -> i32 {
+/// As [`jit_get_str`].
+pub unsafe extern "C" fn jit_get(
+    vm: *const Vm,
+    t: *const Value,
+    key: *const Value,
+    dst: *mut Value,
+    pc: u64,
+) -> i32 {
     // SAFETY: module doc.
     unsafe {
         let t = *t;
@@ -141,21 +121,70 @@ pub unsafe extern "C" fn jit_get(t: *const Value, key: *const Value, dst: *mut V
         } else {
             (*tp).get(key)
         };
-        if v.is_nil() {
-            return EXIT;
+        if !v.is_nil() {
+            *dst = v;
+            return DONE;
         }
-        *dst = v;
-        DONE
+        finish_get(vm, t, key, dst, pc)
     }
 }
 
-/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP` fast path: overwrite an existing non-nil slot
-/// (array part or hash part, integer or short-string key). No new key is ever inserted here
-/// (that may allocate): [`EXIT`].
+/// `luaV_finishget` without function calls, for a `t[key]` whose fast path failed (`t` not a
+/// table, or a table whose raw value for `key` is nil): saves the pc (the interpreter's
+/// `index_slow` is protected), then walks the `__index` chain: a raw hit, or a miss on a
+/// table whose metatable has no `__index`, is [`DONE`]; a function `__index`, a value that
+/// cannot be indexed (the interpreter raises) or a chain longer than `MAX_TAG_LOOP` is
+/// [`EXIT`] (the interpreter then redoes the whole access).
 ///
 /// # Safety
-/// See the module doc.
-pub unsafe extern "C" fn jit_set(t: *const Value, key: *const Value, v: *const Value) -> i32 {
+/// As [`jit_get_str`].
+unsafe fn finish_get(vm: *const Vm, mut t: Value, key: Value, dst: *mut Value, pc: u64) -> i32 {
+    // SAFETY: caller contract (module doc).
+    unsafe {
+        save_pc(vm, pc);
+        let vm = &*vm;
+        for _ in 0..crate::vm::meta::MAX_TAG_LOOP {
+            let tm = vm.metamethod(t, TagMethod::Index);
+            if tm.is_nil() {
+                if t.tag != TAG_TABLE {
+                    return EXIT;
+                }
+                *dst = Value::NIL;
+                return DONE;
+            }
+            if tm.tag != TAG_TABLE {
+                // A function (the interpreter calls it) or another value to index through.
+                return EXIT;
+            }
+            t = tm;
+            let v = (*(t.payload as *mut LuaTable)).get(key);
+            if !v.is_nil() {
+                *dst = v;
+                return DONE;
+            }
+        }
+        EXIT
+    }
+}
+
+/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP`: `t[key] = v` on a table, as the interpreter does
+/// it: overwrite an existing non-nil slot (array part or hash part, integer or short-string
+/// key: its `fast_set`); otherwise, when the table has no metatable or its metatable has no
+/// `__newindex` (`set_slow`), save the pc (`set_slow` is protected) and store raw with
+/// `LuaTable::set`, which may insert the key and resize the table's parts (plain Rust
+/// allocations, accounted to the collector with `Heap::adjust` like `raw_set_table`; no
+/// collection runs). A `__newindex`, a value that is not a table and a nil or NaN key (an
+/// error) are [`EXIT`].
+///
+/// # Safety
+/// See the module doc; `vm` is the running VM.
+pub unsafe extern "C" fn jit_set(
+    vm: *mut Vm,
+    t: *const Value,
+    key: *const Value,
+    v: *const Value,
+    pc: u64,
+) -> i32 {
     // SAFETY: module doc.
     unsafe {
         let t = *t;
@@ -172,19 +201,27 @@ pub unsafe extern "C" fn jit_set(t: *const Value, key: *const Value, v: *const V
                 return DONE;
             }
         }
-        let slot = if (key.tag == TAG_STR && (*(key.payload as *mut LuaString)).short)
-            || key.tag == TAG_INT
+        let fast_key =
+            (key.tag == TAG_STR && (*(key.payload as *mut LuaString)).short) || key.tag == TAG_INT;
+        if fast_key
+            && let Some(s) = (*tp).slot(key)
+            && !(*s).is_nil()
         {
-            (*tp).slot(key)
-        } else {
+            *s = v;
+            return DONE;
+        }
+        if !(*tp).metatable.is_null() && !(*vm).metamethod(t, TagMethod::NewIndex).is_nil() {
             return EXIT;
-        };
-        match slot {
-            Some(s) if !(*s).is_nil() => {
-                *s = v;
+        }
+        save_pc(vm, pc);
+        match (*tp).set(key, v) {
+            Ok(d) => {
+                if d != 0 {
+                    (*vm).heap.adjust(d);
+                }
                 DONE
             }
-            _ => EXIT,
+            Err(_) => EXIT,
         }
     }
 }
