@@ -387,6 +387,16 @@ impl Tx<'_> {
         self.fb.switch_to_block(f);
         self.exit_at(pc);
     }
+    /// After a table helper: DONE → next instruction, otherwise the instruction's slow path
+    /// (metamethods, a rehash, errors) through the `jit_op` helper, which may exit at `pc`.
+    fn done_or_op(&mut self, pc: usize, r: Value, i: Instruction) {
+        let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, r, DONE as i64);
+        let (t, f) = self.branch(ok);
+        self.fb.switch_to_block(t);
+        self.goto(pc + 1);
+        self.fb.switch_to_block(f);
+        self.vm_helper(H_OP, pc, i);
+    }
     fn is_falsy(&mut self, tag: Value, payload: Value) -> Value {
         let nil = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, TAG_NIL as i64);
         let b = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, TAG_BOOL as i64);
@@ -459,11 +469,11 @@ impl Tx<'_> {
             }
             OpCode::GETTABUP => {
                 let t = self.upval_ptr(i.b());
-                self.get_field(pc, t, i.c() as usize, a);
+                self.get_field(pc, i, t, i.c() as usize, a);
             }
             OpCode::GETFIELD => {
                 let t = self.reg_ptr(i.b());
-                self.get_field(pc, t, i.c() as usize, a);
+                self.get_field(pc, i, t, i.c() as usize, a);
             }
             OpCode::GETTABLE => {
                 let key = self.payload(i.c());
@@ -520,7 +530,7 @@ impl Tx<'_> {
                 let src = self.base;
                 self.copy_in(a + 1, src, Self::off(i.b()));
                 let t = self.reg_ptr(a + 1);
-                self.get_field(pc, t, i.c() as usize, a);
+                self.get_field(pc, i, t, i.c() as usize, a);
             }
             OpCode::ADD | OpCode::SUB | OpCode::MUL => {
                 self.arith_inline(pc, i, Opnd::Reg(i.b()), Opnd::Reg(i.c()))
@@ -750,7 +760,10 @@ impl Tx<'_> {
                 self.goto(target);
             }
             OpCode::CALL => self.vm_helper(H_CALL, pc, i),
-            OpCode::NEWTABLE if !i.k() => self.vm_helper(H_OP, pc, i),
+            // NEWTABLE is always followed by an EXTRAARG (its array size's high bits when `k`
+            // is set), as is SETLIST with `k`: the helper reads it, compiled code steps over it.
+            OpCode::NEWTABLE => self.vm_helper(H_OP, pc, i),
+            OpCode::EXTRAARG => self.goto(pc + 1),
             OpCode::CONCAT
             | OpCode::CLOSURE
             | OpCode::MMBIN
@@ -759,7 +772,7 @@ impl Tx<'_> {
             | OpCode::TFORCALL
             | OpCode::VARARG
             | OpCode::TAILCALL => self.vm_helper(H_OP, pc, i),
-            OpCode::SETLIST if !i.k() => self.vm_helper(H_OP, pc, i),
+            OpCode::SETLIST => self.vm_helper(H_OP, pc, i),
             _ => self.exit_here(pc),
         }
     }
@@ -933,12 +946,13 @@ impl Tx<'_> {
     ///    absent, gives nil; an `__index` field that is a table `u` is searched raw for the
     ///    key (hit: the result), and on a miss the loop continues with `t = u`.
     ///
-    /// Everything else goes to the `jit_get_str` helper, which redoes the lookup from `T`
-    /// and may exit at `pc`: `T` not a table (strings, userdata), an `__index` that is not a
+    /// Everything else goes to the `jit_get_str` helper, which redoes the lookup from `T`;
+    /// when it cannot finish, `GETFIELD` continues in `jit_op` (`index_slow`) and
+    /// `GETTABUP`/`SELF` exit at `pc`: `T` not a table (strings, userdata), an `__index` that is not a
     /// table (a function is called by the interpreter), an `__index` not yet known absent
     /// (the helper records it in the metatable's cache), a chain of more than
     /// [`INLINE_INDEX_DEPTH`] `__index` tables, a key that is not a short-string constant.
-    fn get_field(&mut self, pc: usize, tval: Value, kidx: usize, dst: u32) {
+    fn get_field(&mut self, pc: usize, i: Instruction, tval: Value, kidx: usize, dst: u32) {
         let slow = self.fb.create_block();
         if let Some(key) = self.const_str_key(kidx) {
             let nokey = self.fb.create_block();
@@ -986,7 +1000,12 @@ impl Tx<'_> {
         let vm = self.vm;
         let pcv = self.fb.ins().iconst(I64, pc as i64);
         let r = self.call(H_GET_STR, &[vm, tval, key, d, pcv]);
-        self.done_or_exit(pc, r);
+        if i.op() == OpCode::GETFIELD {
+            // `jit_op` performs GETFIELD's `index_slow` (an `__index` function runs there).
+            self.done_or_op(pc, r, i);
+        } else {
+            self.done_or_exit(pc, r);
+        }
     }
 
     /// The `__index` step of `luaV_finishget` for the table at `t`, whose raw lookup missed:
@@ -1118,18 +1137,19 @@ impl Tx<'_> {
         let vm = self.vm;
         let pcv = self.fb.ins().iconst(I64, pc as i64);
         let r = self.call(H_SET, &[vm, t, key, v, pcv]);
-        self.done_or_exit(pc, r);
+        self.done_or_op(pc, r, i);
     }
 
     /// `GETTABLE`/`GETI` through the `jit_get` helper (`key` points at the key value): raw
-    /// lookup, then the `__index` walk through tables; DONE → next instruction, else exit.
+    /// lookup, then the `__index` walk through tables; DONE → next instruction, anything else
+    /// through `jit_op` (`index_slow`: `__index` functions, errors).
     fn get_helper(&mut self, pc: usize, i: Instruction, key: Value) {
         let t = self.reg_ptr(i.b());
         let dst = self.reg_ptr(i.a());
         let vm = self.vm;
         let pcv = self.fb.ins().iconst(I64, pc as i64);
         let r = self.call(H_GET, &[vm, t, key, dst, pcv]);
-        self.done_or_exit(pc, r);
+        self.done_or_op(pc, r, i);
     }
 
     /// The key in register `r` as a run-time [`StrKey`] when it is a short string (its

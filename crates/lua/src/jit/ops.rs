@@ -1,7 +1,9 @@
 //! Instructions that allocate, run metamethods or call, performed for compiled code without
 //! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values
-//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, `VARARG`, and `TAILCALL` of a native function
-//! (which ends the frame: [`FRAME_RETURNED`]).
+//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, `VARARG`, the slow paths of table
+//! reads and stores (`GETTABLE`/`GETI`/`GETFIELD` with `__index`, `SETTABLE`/`SETI`/
+//! `SETFIELD`/`SETTABUP` with `__newindex` or a new key that needs a rehash), and `TAILCALL` of
+//! a native function (which ends the frame: [`FRAME_RETURNED`]).
 //!
 //! Without this helper each of them is an exit: the interpreter runs the instruction and the
 //! rest of the loop iteration, and compiled code is re-entered only at the next back-edge, so
@@ -78,12 +80,22 @@ impl Vm {
                 save(th);
             }
             let protect = |th: *mut LuaThread| (*th).top = ci.top;
+            // NEWTABLE/SETLIST with `k`: the high part of C is in the next instruction, an
+            // EXTRAARG (lopcodes.h), scaled by `MAX_ARG_C + 1`.
+            let extra_arg = || {
+                if i.k() {
+                    let code = (*proto).code();
+                    code.get(pc + 1).map_or(0, |x| x.ax_field() as usize)
+                        * (crate::opcode::MAX_ARG_C as usize + 1)
+                } else {
+                    0
+                }
+            };
             match i.op() {
                 OpCode::NEWTABLE => {
-                    // (`k` forms, with an EXTRAARG, are left to the interpreter.)
                     let b = i.b();
                     let nh = if b > 0 { 1usize << (b - 1) } else { 0 };
-                    let t = self.alloc_table(i.c() as usize, nh);
+                    let t = self.alloc_table(i.c() as usize + extra_arg(), nh);
                     *reg(i.a()) = Value::table(t);
                 }
                 OpCode::CONCAT => {
@@ -131,6 +143,39 @@ impl Vm {
                     *reg(pi.a()) = r;
                     return Ok(self.jit_op_continue(pc));
                 }
+                OpCode::GETTABLE | OpCode::GETI | OpCode::GETFIELD => {
+                    // The fast path (raw hit, or a miss without `__index`) failed in compiled
+                    // code: `luaV_finishget` as the interpreter does it.
+                    protect(th);
+                    let key = match i.op() {
+                        OpCode::GETTABLE => *reg(i.c()),
+                        OpCode::GETI => Value::int(i.c() as i64),
+                        _ => *(&(*proto).k).as_ptr().add(i.c() as usize),
+                    };
+                    let v = self.index_slow(*reg(i.b()), key, Culprit::reg(i.b()))?;
+                    *reg(i.a()) = v;
+                    return Ok(self.jit_op_continue(pc));
+                }
+                OpCode::SETTABLE | OpCode::SETI | OpCode::SETFIELD | OpCode::SETTABUP => {
+                    // The fast path (an existing slot, or a new key that fits) failed:
+                    // `luaV_finishset` (`__newindex`, a rehash, key errors).
+                    protect(th);
+                    let k = |n: u32| *(&(*proto).k).as_ptr().add(n as usize);
+                    let key = match i.op() {
+                        OpCode::SETTABLE => *reg(i.b()),
+                        OpCode::SETI => Value::int(i.b() as i64),
+                        _ => k(i.b()),
+                    };
+                    let v = if i.k() { k(i.c()) } else { *reg(i.c()) };
+                    let (t, culprit) = if i.op() == OpCode::SETTABUP {
+                        let u = *(&(*cl).upvals).get_unchecked(i.a() as usize);
+                        (*(*u).v, Culprit::upval(i.a()))
+                    } else {
+                        (*reg(i.a()), Culprit::reg(i.a()))
+                    };
+                    self.newindex_slow(t, key, v, culprit)?;
+                    return Ok(self.jit_op_continue(pc));
+                }
                 OpCode::LEN => {
                     protect(th);
                     let r = self.len_slow(*reg(i.b()), Culprit::reg(i.b()))?;
@@ -150,14 +195,13 @@ impl Vm {
                     return Ok(CALL_DONE);
                 }
                 OpCode::SETLIST => {
-                    // (`k` forms, with an EXTRAARG, are left to the interpreter.)
                     let a = i.a() as usize;
                     let n = if i.b() != 0 {
                         i.b() as usize
                     } else {
                         (*th).top - (base_idx + a) - 1
                     };
-                    let last = i.c() as usize;
+                    let last = i.c() as usize + extra_arg();
                     let t = (*reg(a as u32)).payload as *mut crate::vm::table::LuaTable;
                     let end = last + n;
                     if end > (*t).asize as usize {

@@ -3,10 +3,9 @@
 //! Invariant (the reason compiled code needs no safepoints): every helper here (all but the
 //! `CALL` helper of [`super::call`], index 9, and the `jit_op` helper of [`super::ops`],
 //! index 10, which have their own protocol) is **pure with
-//! respect to the VM**: it never allocates a GC object or collects (a table store may resize
-//! the table's parts, plain Rust allocations accounted to the collector, as the interpreter's
-//! raw stores do), never runs a metamethod or any Lua code, never raises, never touches the
-//! call stack beyond the running frame's saved pc, and never panics. When an operation needs any of that,
+//! respect to the VM**: it never allocates, never runs a metamethod or any Lua code, never
+//! raises, never touches the call stack (beyond the running frame's saved pc, as the
+//! interpreter saves it), and never panics. When an operation needs any of that,
 //! the helper reports [`EXIT`] and the compiled code returns to the interpreter at the
 //! instruction, which then performs it exactly as it always does (lvm.c semantics). Each helper
 //! mirrors the interpreter's fast path for its opcode in `vm/interp.rs` line for line, so
@@ -95,6 +94,19 @@ pub unsafe extern "C" fn jit_get_str(
     }
 }
 
+/// Is the metamethod `tm` (one of the first [`CACHED_TMS`](crate::vm::table::CACHED_TMS)
+/// events) known to be absent for a table with metatable `mt` (null = no metatable)? Reads
+/// the absent-metamethod cache of `mt` only (the interpreter's `metamethod` fills it), so a
+/// `false` may just mean "not known yet".
+///
+/// # Safety
+/// `mt` is null or a live table.
+#[inline(always)]
+unsafe fn tm_known_absent(mt: *mut LuaTable, tm: TagMethod) -> bool {
+    // SAFETY: caller contract.
+    mt.is_null() || unsafe { (*mt).flags.get() } & (1 << tm as u32) != 0
+}
+
 /// `GETTABLE`/`GETI` path: `*dst = t[key]` (`get_int` for integer keys, `get` otherwise),
 /// then, when the raw value is nil, the `__index` walk of [`finish_get`]; a value that is
 /// not a table is [`EXIT`] (the interpreter indexes it or raises).
@@ -167,19 +179,17 @@ unsafe fn finish_get(vm: *const Vm, mut t: Value, key: Value, dst: *mut Value, p
     }
 }
 
-/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP`: `t[key] = v` on a table, as the interpreter does
-/// it: overwrite an existing non-nil slot (array part or hash part, integer or short-string
-/// key: its `fast_set`); otherwise, when the table has no metatable or its metatable has no
-/// `__newindex` (`set_slow`), save the pc (`set_slow` is protected) and store raw with
-/// `LuaTable::set`, which may insert the key and resize the table's parts (plain Rust
-/// allocations, accounted to the collector with `Heap::adjust` like `raw_set_table`; no
-/// collection runs). A `__newindex`, a value that is not a table and a nil or NaN key (an
-/// error) are [`EXIT`].
+/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP` for integer and short-string keys, as the
+/// interpreter does it: overwrite an existing non-nil slot (array part or hash part: its
+/// `fast_set`); otherwise, on a table whose metatable is known to have no `__newindex` (or
+/// that has none: `set_slow`'s raw store), save the pc (`set_slow` is protected) and fill a
+/// nil slot or insert a new key when that needs no resize ([`LuaTable::set_no_resize`]: no
+/// allocation). Anything else (other keys, `__newindex`, a rehash) is [`EXIT`].
 ///
 /// # Safety
 /// See the module doc; `vm` is the running VM.
 pub unsafe extern "C" fn jit_set(
-    vm: *mut Vm,
+    vm: *const Vm,
     t: *const Value,
     key: *const Value,
     v: *const Value,
@@ -200,28 +210,23 @@ pub unsafe extern "C" fn jit_set(
                 *(*tp).array.add(idx as usize) = v;
                 return DONE;
             }
+        } else if key.tag != TAG_STR || !(*(key.payload as *mut LuaString)).short {
+            return EXIT;
         }
-        let fast_key =
-            (key.tag == TAG_STR && (*(key.payload as *mut LuaString)).short) || key.tag == TAG_INT;
-        if fast_key
-            && let Some(s) = (*tp).slot(key)
+        if let Some(s) = (*tp).slot(key)
             && !(*s).is_nil()
         {
             *s = v;
             return DONE;
         }
-        if !(*tp).metatable.is_null() && !(*vm).metamethod(t, TagMethod::NewIndex).is_nil() {
+        if !tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
             return EXIT;
         }
         save_pc(vm, pc);
-        match (*tp).set(key, v) {
-            Ok(d) => {
-                if d != 0 {
-                    (*vm).heap.adjust(d);
-                }
-                DONE
-            }
-            Err(_) => EXIT,
+        if (*tp).set_no_resize(key, v) {
+            DONE
+        } else {
+            EXIT
         }
     }
 }

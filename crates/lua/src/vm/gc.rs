@@ -3,7 +3,8 @@
 //! # Objects
 //! Every GC object is a `#[repr(C)]` struct whose first field is a [`GcHeader`]; objects are boxed,
 //! linked into one intrusive list (`Heap::all`) and freed by the sweep according to their
-//! [`ObjKind`]. Objects never move.
+//! [`ObjKind`]. Objects never move. Tables are the exception to "boxed": they come from the
+//! table block cache (`LuaTable::alloc`/`LuaTable::free`, see `table.rs`), as do their parts.
 //!
 //! # When it runs (the rule natives rely on)
 //! A collection runs only at *safepoints*: in the interpreter after allocating instructions
@@ -185,6 +186,22 @@ impl Heap {
         let p = Box::into_raw(b);
         let h = p as *mut GcHeader;
         // SAFETY: every GC object type is repr(C) with a GcHeader first, so the cast is valid.
+        unsafe { (*h).next = self.all };
+        self.all = h;
+        self.allocated += size;
+        p
+    }
+
+    /// Link an object allocated elsewhere (tables: [`LuaTable::alloc`]) into the heap and
+    /// account `size` bytes.
+    ///
+    /// # Safety
+    /// `p` is a live object of a `#[repr(C)]` type starting with a [`GcHeader`], not yet linked,
+    /// which the sweep may free as its header's kind says (`free_object`).
+    #[inline]
+    pub(crate) unsafe fn link_raw<T>(&mut self, p: *mut T, size: usize) -> *mut T {
+        let h = p as *mut GcHeader;
+        // SAFETY: per the contract, the header is the first field.
         unsafe { (*h).next = self.all };
         self.all = h;
         self.allocated += size;
@@ -492,7 +509,8 @@ impl Heap {
 /// # Safety
 /// `p` is an unlinked, unreachable object whose header kind matches its type.
 unsafe fn free_object(p: *mut GcHeader) -> usize {
-    // SAFETY: per the contract, p came from Box::into_raw of the type its kind names.
+    // SAFETY: per the contract, p came from Box::into_raw of the type its kind names (tables:
+    // from `LuaTable::alloc`, linked by `Heap::link_raw`).
     unsafe {
         match (*p).kind {
             ObjKind::String => {
@@ -500,8 +518,10 @@ unsafe fn free_object(p: *mut GcHeader) -> usize {
                 b.gc_size()
             }
             ObjKind::Table => {
-                let b = Box::from_raw(p as *mut LuaTable);
-                b.gc_size()
+                let t = p as *mut LuaTable;
+                let size = (*t).gc_size();
+                LuaTable::free(t);
+                size
             }
             ObjKind::LuaClosure => {
                 let b = Box::from_raw(p as *mut LuaClosure);
@@ -683,7 +703,9 @@ impl Vm {
             if gc.is_function() {
                 self.pinned.push(v);
                 let saved_top = self.th().top;
-                let r = self.call(gc, &[v]);
+                // A protected call, as lgc.c's GCTM (`luaD_pcall`): an error unwinds the
+                // finalizer's frames, so the interrupted code continues with its own call stack.
+                let r = self.pcall(gc, &[v]);
                 self.th_mut().top = saved_top;
                 self.pinned.pop();
                 if let Err(e) = r {

@@ -309,9 +309,12 @@ impl Vm {
 
     /// Allocate a table object.
     pub(crate) fn alloc_table(&mut self, narray: usize, nhash: usize) -> *mut LuaTable {
-        let t = Box::new(LuaTable::new(narray, nhash));
-        let size = t.gc_size();
-        self.heap.link(t, size)
+        let t = LuaTable::alloc(narray, nhash);
+        // SAFETY: t is a fresh table; tables are freed by the sweep with `LuaTable::free`.
+        unsafe {
+            let size = (*t).gc_size();
+            self.heap.link_raw(t, size)
+        }
     }
 
     pub(crate) fn alloc_proto(&mut self, p: Proto) -> *mut Proto {

@@ -8,6 +8,11 @@
 //! offset in nodes, 0 = end), with Brent's variation: a key not in its main position is moved when the
 //! owner of that position arrives (`luaH_newkey`).
 //!
+//! # Memory
+//! Table objects, array parts and node vectors come from a per-thread cache of freed blocks by
+//! size class (`block_cache` below) in front of the system allocator: the GC frees tables by the
+//! thousand and the program allocates as many again right after.
+//!
 //! # Invariants
 //! - Keys are never nil or NaN; float keys with an integer value are stored as integers (normalised
 //!   by [`normalize_key`] before any lookup).
@@ -103,19 +108,33 @@ fn ceil_log2(x: usize) -> usize {
     (usize::BITS - (x - 1).leading_zeros()) as usize
 }
 
+// Empty array slots and nodes are all-zero bits, so new parts are zero-filled.
+const _: () = assert!(TAG_NIL == 0 && Value::NIL.payload == 0);
+
+/// Bytes of `n` items of `size` bytes, or abort as a failed allocation (as `Vec` would).
+fn part_bytes(n: usize, size: usize) -> usize {
+    match n.checked_mul(size) {
+        Some(b) => b,
+        None => std::alloc::handle_alloc_error(std::alloc::Layout::new::<Value>()),
+    }
+}
+
 fn alloc_values(n: usize) -> *mut Value {
     if n == 0 {
         return std::ptr::null_mut();
     }
-    Box::into_raw(vec![Value::NIL; n].into_boxed_slice()) as *mut Value
+    let p = block_cache::alloc_block(part_bytes(n, std::mem::size_of::<Value>())) as *mut Value;
+    // SAFETY: p has room for n values, and all-zero bits are nil (asserted above).
+    unsafe { std::ptr::write_bytes(p, 0, n) };
+    p
 }
 
 /// # Safety
 /// `p` must come from `alloc_values(n)` (or be null with n == 0) and not be used afterwards.
 unsafe fn free_values(p: *mut Value, n: usize) {
     if !p.is_null() {
-        // SAFETY: p was produced by Box::into_raw of a boxed slice of length n.
-        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n)) });
+        // SAFETY: p was produced by alloc_values(n), i.e. alloc_block of these bytes.
+        unsafe { block_cache::free_block(p as *mut u8, n * std::mem::size_of::<Value>()) };
     }
 }
 
@@ -123,20 +142,161 @@ fn alloc_nodes(n: usize) -> *mut Node {
     if n == 0 {
         return std::ptr::null_mut();
     }
-    let empty = Node {
-        val: Value::NIL,
-        key: Value::NIL,
-        next: 0,
-    };
-    Box::into_raw(vec![empty; n].into_boxed_slice()) as *mut Node
+    let p = block_cache::alloc_block(part_bytes(n, std::mem::size_of::<Node>())) as *mut Node;
+    // SAFETY: p has room for n nodes; all-zero bits are a free node (nil key and value, no
+    // next), asserted above.
+    unsafe { std::ptr::write_bytes(p, 0, n) };
+    p
 }
 
 /// # Safety
 /// As `free_values`, for nodes.
 unsafe fn free_nodes(p: *mut Node, n: usize) {
     if !p.is_null() {
-        // SAFETY: p was produced by Box::into_raw of a boxed slice of length n.
-        drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(p, n)) });
+        // SAFETY: p was produced by alloc_nodes(n), i.e. alloc_block of these bytes.
+        unsafe { block_cache::free_block(p as *mut u8, n * std::mem::size_of::<Node>()) };
+    }
+}
+
+/// A per-thread cache of freed table blocks (table objects, array parts, node vectors) by size.
+///
+/// Tables are allocated and freed at high rates: a collection frees thousands of them at once
+/// and the program then allocates as many again. glibc's malloc keeps only 7 freed blocks per
+/// size in its per-thread cache and sends the others through its slower bins (`_int_malloc`,
+/// `_int_free`: a third of bench/binary_trees.lua's time). Here a freed block of up to
+/// [`MAX_CACHED`](block_cache) bytes goes to a LIFO list for its size class (a multiple of 16
+/// bytes), up to `CACHE_BYTES` per class, and allocation pops from that list first.
+///
+/// Invariants: every block, cached or in use, is one system allocation of `layout(bytes)`, so
+/// it can be given back to the system at any time (the list for its class is full, the thread
+/// exits); the cache owns the blocks on its lists and nothing else points at them. A `Vm` is
+/// not `Send`, so its tables are allocated and freed on one thread; after the thread's cache is
+/// destroyed (thread-local destructors at thread exit) blocks go straight to the system.
+mod block_cache {
+    use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
+    use std::cell::Cell;
+    use std::ptr::null_mut;
+
+    /// Size-class granule and alignment (glibc's malloc alignment; `Value` needs 8).
+    const GRANULE: usize = 16;
+    /// Largest cached block (bytes): a table object, up to 32 array slots or 8 nodes.
+    const MAX_CACHED: usize = 512;
+    const CLASSES: usize = MAX_CACHED / GRANULE;
+    /// Bytes kept per size class at most (bounds what the cache holds beyond the live heap).
+    const CACHE_BYTES: usize = 4 << 20;
+
+    /// A cached block: its first word links to the next one.
+    struct FreeBlock {
+        next: *mut FreeBlock,
+    }
+
+    struct Cache {
+        head: [Cell<*mut FreeBlock>; CLASSES],
+        len: [Cell<usize>; CLASSES],
+    }
+
+    impl Drop for Cache {
+        fn drop(&mut self) {
+            for c in 0..CLASSES {
+                let mut p = self.head[c].replace(null_mut());
+                while !p.is_null() {
+                    // SAFETY: p is a cached block of class c, owned by the cache, allocated with
+                    // layout((c + 1) * GRANULE); it is unlinked before being freed.
+                    unsafe {
+                        let next = (*p).next;
+                        dealloc(p as *mut u8, layout((c + 1) * GRANULE));
+                        p = next;
+                    }
+                }
+                self.len[c].set(0);
+            }
+        }
+    }
+
+    thread_local! {
+        static CACHE: Cache = const {
+            Cache {
+                head: [const { Cell::new(null_mut()) }; CLASSES],
+                len: [const { Cell::new(0) }; CLASSES],
+            }
+        };
+    }
+
+    /// The system layout of a block of `bytes` (> 0) bytes: cached sizes are rounded up to
+    /// their class. Sizes beyond `isize::MAX` abort like any failed allocation.
+    #[inline(always)]
+    fn layout(bytes: usize) -> Layout {
+        let size = if bytes <= MAX_CACHED {
+            bytes.next_multiple_of(GRANULE)
+        } else {
+            bytes
+        };
+        match Layout::from_size_align(size, GRANULE) {
+            Ok(l) => l,
+            Err(_) => handle_alloc_error(Layout::new::<[u8; GRANULE]>()),
+        }
+    }
+
+    /// An uninitialised block of `bytes` (> 0) bytes, aligned to 16.
+    #[inline]
+    pub(super) fn alloc_block(bytes: usize) -> *mut u8 {
+        debug_assert!(bytes > 0);
+        if bytes <= MAX_CACHED {
+            let c = (bytes - 1) / GRANULE;
+            let hit = CACHE.try_with(|cache| {
+                let p = cache.head[c].get();
+                if !p.is_null() {
+                    // SAFETY: p is a cached block (module invariant); we take it off the list.
+                    cache.head[c].set(unsafe { (*p).next });
+                    cache.len[c].set(cache.len[c].get() - 1);
+                }
+                p
+            });
+            if let Ok(p) = hit
+                && !p.is_null()
+            {
+                return p as *mut u8;
+            }
+        }
+        let l = layout(bytes);
+        // SAFETY: l has a non-zero size.
+        let p = unsafe { alloc(l) };
+        if p.is_null() {
+            handle_alloc_error(l);
+        }
+        p
+    }
+
+    /// Give back a block of `bytes` bytes.
+    ///
+    /// # Safety
+    /// `p` came from `alloc_block(bytes)` with this `bytes`, and is not used afterwards.
+    #[inline]
+    pub(super) unsafe fn free_block(p: *mut u8, bytes: usize) {
+        if bytes <= MAX_CACHED {
+            let c = (bytes - 1) / GRANULE;
+            let kept = CACHE.try_with(|cache| {
+                let n = cache.len[c].get();
+                if n >= CACHE_BYTES / ((c + 1) * GRANULE) {
+                    return false;
+                }
+                let b = p as *mut FreeBlock;
+                // SAFETY: the caller gives up p, a block of at least 16 bytes, aligned to 16.
+                unsafe {
+                    b.write(FreeBlock {
+                        next: cache.head[c].get(),
+                    })
+                };
+                cache.head[c].set(b);
+                cache.len[c].set(n + 1);
+                true
+            });
+            if kept == Ok(true) {
+                return;
+            }
+        }
+        // SAFETY: per the contract, p was allocated with layout(bytes).
+        unsafe { dealloc(p, layout(bytes)) };
     }
 }
 
@@ -165,6 +325,27 @@ impl LuaTable {
         };
         t.set_node_vector(nhash);
         t
+    }
+
+    /// A new table object with preallocated array and hash sizes, in a block of its own (from
+    /// the block cache); free it with [`LuaTable::free`].
+    pub(crate) fn alloc(narray: usize, nhash: usize) -> *mut LuaTable {
+        let p = block_cache::alloc_block(std::mem::size_of::<LuaTable>()) as *mut LuaTable;
+        // SAFETY: p is a fresh block with the size of a table and alignment 16 (>= its align).
+        unsafe { p.write(LuaTable::new(narray, nhash)) };
+        p
+    }
+
+    /// Drop and free a table made by [`LuaTable::alloc`].
+    ///
+    /// # Safety
+    /// `p` came from `LuaTable::alloc`, is not referenced any more and is freed only once.
+    pub(crate) unsafe fn free(p: *mut LuaTable) {
+        // SAFETY: per the contract, p is a live table in its own block, never used again.
+        unsafe {
+            std::ptr::drop_in_place(p);
+            block_cache::free_block(p as *mut u8, std::mem::size_of::<LuaTable>());
+        }
     }
 
     fn set_node_vector(&mut self, n: usize) {
@@ -432,21 +613,52 @@ impl LuaTable {
         None
     }
 
+    /// Raw store `t[k] = v` that never resizes (so never allocates): `false`, with nothing
+    /// changed, when `k` is a new key and the hash part has no free node for it (a rehash is
+    /// needed: use [`LuaTable::set`]). Otherwise exactly [`LuaTable::set`]. `k` must be
+    /// normalised and neither nil nor NaN.
+    pub(crate) fn set_no_resize(&mut self, k: Value, v: Value) -> bool {
+        if let Some(p) = self.slot(k) {
+            // SAFETY: p points into this table's storage.
+            unsafe {
+                if (*p).is_nil() {
+                    self.flags.set(0);
+                }
+                *p = v;
+            }
+            return true;
+        }
+        if v.is_nil() {
+            return true;
+        }
+        if !self.insert_no_resize(k, v) {
+            return false;
+        }
+        self.flags.set(0);
+        true
+    }
+
     /// Insert a key known to be absent (luaH_newkey). Returns the GC size delta.
     fn new_key(&mut self, k: Value, v: Value) -> isize {
+        if self.insert_no_resize(k, v) {
+            return 0;
+        }
+        let d = self.rehash(k);
+        d + self.set(k, v).unwrap_or(0)
+    }
+
+    /// luaH_newkey without its rehash: insert the absent key `k` into the hash part, or return
+    /// `false` (nothing changed but the free-node cursor) when there is no hash part or no
+    /// free node.
+    fn insert_no_resize(&mut self, k: Value, v: Value) -> bool {
         if self.node.is_null() {
-            let d = self.rehash(k);
-            return d + self.set(k, v).unwrap_or(0);
+            return false;
         }
         let mut mp = self.main_position(k);
         let mp_node = self.nodes()[mp];
         if !mp_node.val.is_nil() {
-            let f = match self.get_free_pos() {
-                Some(f) => f,
-                None => {
-                    let d = self.rehash(k);
-                    return d + self.set(k, v).unwrap_or(0);
-                }
+            let Some(f) = self.get_free_pos() else {
+                return false;
             };
             let other_mp = self.main_position(mp_node.key);
             let nodes = self.nodes_mut();
@@ -477,7 +689,7 @@ impl LuaTable {
         let nodes = self.nodes_mut();
         nodes[mp].key = k;
         nodes[mp].val = v;
-        0
+        true
     }
 
     /// Resize to fit the current keys plus `extra` (luaH_resize via rehash/computesizes).
