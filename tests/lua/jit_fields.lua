@@ -220,7 +220,7 @@ print("newindex later", watched.w49, watched.w50, watched.w100)
 print("nil key", pcall(function() local t3 = {} for i = 1, 10 do t3[i] = i end local k t3[k] = 1 end))
 print("nan key", pcall(function() local t3 = {} t3[0/0] = 1 end))
 local function divz3()
-  local t4 = {}
+  local t4 = {x = 1, y = 2, z = 3} -- room for a fourth key: inserted without a resize
   t4.newfield = 1
   local w =
     5 // z
