@@ -165,3 +165,65 @@ local function divz()
   return y + w
 end
 for _ = 1, 3 do print("savedpc", pcall(divz)) end
+
+-- 11. GETTABLE/GETI/SETTABLE with computed keys: misses without a metatable, __index
+-- tables for integer, float, boolean and string keys, nil keys, __newindex on a removed key.
+local D = setmetatable({}, {__index = {[1] = "one", [2.5] = "twofive", [true] = "yes", s = "str"}})
+local ks = {1, 2.5, true, "s", 7, "nope", 2.0}
+local got = {}
+for i = 1, 140 do
+  local k = ks[i % #ks + 1]
+  got[i % #ks + 1] = tostring(D[k]) .. "/" .. tostring(D[1])
+end
+print("dyn index", table.concat(got, " "))
+local plain2 = {10, 20, x = 1}
+local pn = 0
+for i = 1, 100 do
+  if plain2[i] == nil then pn = pn + 1 end
+  if plain2["y" .. i % 5] == nil then pn = pn + 1 end
+  if plain2[nil] == nil then pn = pn + 1 end
+end
+print("dyn misses", pn)
+local W = setmetatable({}, {__newindex = function(t2, k, v) rawset(t2, k, v * 10) end})
+local wk = {"a", "b", "c"}
+for i = 1, 90 do
+  local k = wk[i % 3 + 1]
+  if i == 45 then W.b = nil end
+  W[k] = i
+end
+print("dyn newindex", W.a, W.b, W.c)
+local function divz2(k)
+  local y = plain2[k]
+  local w =
+    5 // z
+  return y, w
+end
+for _ = 1, 3 do print("savedpc dyn", pcall(divz2, "nokey")) end
+
+-- 12. New keys stored by compiled code (table growth), __newindex appearing later, bad keys.
+local grow = setmetatable({}, {})
+for i = 1, 300 do
+  grow["k" .. i] = i
+  grow[i * 2] = i
+  grow[i + 0.5] = i
+end
+local gs = 0
+for i = 1, 300 do gs = gs + grow["k" .. i] + grow[i * 2] + grow[i + 0.5] end
+print("grow", gs, #grow >= 0)
+local ni = {}
+local watched = setmetatable({}, ni)
+for i = 1, 100 do
+  if i == 50 then ni.__newindex = function(t2, k, v) rawset(t2, k, -v) end end
+  watched["w" .. i] = i
+end
+print("newindex later", watched.w49, watched.w50, watched.w100)
+print("nil key", pcall(function() local t3 = {} for i = 1, 10 do t3[i] = i end local k t3[k] = 1 end))
+print("nan key", pcall(function() local t3 = {} t3[0/0] = 1 end))
+local function divz3()
+  local t4 = {x = 1, y = 2, z = 3} -- room for a fourth key: inserted without a resize
+  t4.newfield = 1
+  local w =
+    5 // z
+  return w
+end
+for _ = 1, 3 do print("savedpc set", pcall(divz3)) end

@@ -70,8 +70,7 @@ pub(crate) const HELPER_NAMESPACE: u32 = 1;
 /// Parameter types of each helper (all return `i32`).
 fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
     match h {
-        H_GET_STR => &[I64, I64, I64, I64, I64],
-        H_GET | H_SET => &[I64, I64, I64, I64, I64],
+        H_GET_STR | H_GET | H_SET => &[I64, I64, I64, I64, I64],
         H_ARITH => &[I32, I64, I64, I64],
         H_EQ => &[I64, I64, I64, I64],
         H_EQK => &[I64, I64],
@@ -476,11 +475,11 @@ impl Tx<'_> {
             }
             OpCode::GETTABUP => {
                 let t = self.upval_ptr(i.b());
-                self.get_field(pc, t, i.c() as usize, a);
+                self.get_field(pc, i, t, i.c() as usize, a);
             }
             OpCode::GETFIELD => {
                 let t = self.reg_ptr(i.b());
-                self.get_field(pc, t, i.c() as usize, a);
+                self.get_field(pc, i, t, i.c() as usize, a);
             }
             OpCode::GETTABLE => {
                 let key = self.payload(i.c());
@@ -491,12 +490,16 @@ impl Tx<'_> {
                 self.copy_in(a, hit.1, 0);
                 self.goto(pc + 1);
                 self.fb.switch_to_block(miss);
+                // A short-string key: raw hit in the hash part inline.
+                let slow = self.fb.create_block();
+                let key = self.reg_str_key(i.c(), slow);
                 let t = self.reg_ptr(i.b());
+                let (_, n) = self.probe_str(t, key, slow, slow);
+                self.copy_in(a, n, NODE_VAL);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(slow);
                 let key = self.reg_ptr(i.c());
-                let dst = self.reg_ptr(a);
-                let (vm, pcv) = (self.vm, self.fb.ins().iconst(I64, pc as i64));
-                let r = self.call(H_GET, &[vm, t, key, dst, pcv]);
-                self.done_or_op(pc, r, i);
+                self.get_helper(pc, i, key);
             }
             OpCode::GETI => {
                 let key = self.fb.ins().iconst(I64, i.c() as i64);
@@ -505,12 +508,8 @@ impl Tx<'_> {
                 self.copy_in(a, hit.1, 0);
                 self.goto(pc + 1);
                 self.fb.switch_to_block(miss);
-                let t = self.reg_ptr(i.b());
                 let key = self.scratch_int(i.c() as i64);
-                let dst = self.reg_ptr(a);
-                let (vm, pcv) = (self.vm, self.fb.ins().iconst(I64, pc as i64));
-                let r = self.call(H_GET, &[vm, t, key, dst, pcv]);
-                self.done_or_op(pc, r, i);
+                self.get_helper(pc, i, key);
             }
             OpCode::SETTABLE | OpCode::SETI => {
                 // Inline array-part store into an existing (non-nil) slot.
@@ -537,7 +536,7 @@ impl Tx<'_> {
                 let src = self.base;
                 self.copy_in(a + 1, src, Self::off(i.b()));
                 let t = self.reg_ptr(a + 1);
-                self.get_field(pc, t, i.c() as usize, a);
+                self.get_field(pc, i, t, i.c() as usize, a);
             }
             OpCode::ADD
             | OpCode::SUB
@@ -927,12 +926,13 @@ impl Tx<'_> {
     ///    absent, gives nil; an `__index` field that is a table `u` is searched raw for the
     ///    key (hit: the result), and on a miss the loop continues with `t = u`.
     ///
-    /// Everything else goes to the `jit_get_str` helper, which redoes the lookup from `T`
-    /// and may exit at `pc`: `T` not a table (strings, userdata), an `__index` that is not a
+    /// Everything else goes to the `jit_get_str` helper, which redoes the lookup from `T`;
+    /// when it cannot finish, `GETFIELD` continues in `jit_op` (`index_slow`) and
+    /// `GETTABUP`/`SELF` exit at `pc`: `T` not a table (strings, userdata), an `__index` that is not a
     /// table (a function is called by the interpreter), an `__index` not yet known absent
     /// (the helper records it in the metatable's cache), a chain of more than
     /// [`INLINE_INDEX_DEPTH`] `__index` tables, a key that is not a short-string constant.
-    fn get_field(&mut self, pc: usize, tval: Value, kidx: usize, dst: u32) {
+    fn get_field(&mut self, pc: usize, i: Instruction, tval: Value, kidx: usize, dst: u32) {
         let slow = self.fb.create_block();
         if let Some(key) = self.const_str_key(kidx) {
             let nokey = self.fb.create_block();
@@ -980,7 +980,12 @@ impl Tx<'_> {
         let vm = self.vm;
         let pcv = self.fb.ins().iconst(I64, pc as i64);
         let r = self.call(H_GET_STR, &[vm, tval, key, d, pcv]);
-        self.done_or_exit(pc, r);
+        if i.op() == OpCode::GETFIELD {
+            // `jit_op` performs GETFIELD's `index_slow` (an `__index` function runs there).
+            self.done_or_op(pc, r, i);
+        } else {
+            self.done_or_exit(pc, r);
+        }
     }
 
     /// `CALL A B C` with fixed arguments (`B != 0`): the inline call sequence. When `R[A]` is a
@@ -1426,10 +1431,15 @@ impl Tx<'_> {
             OpCode::SETI => self.scratch_int(i.b() as i64),
             _ => self.k_ptr(i.b() as usize),
         };
-        if matches!(i.op(), OpCode::SETFIELD | OpCode::SETTABUP) {
+        if i.op() != OpCode::SETI {
             // Overwrite an existing non-nil field inline (no `__newindex` can be involved).
             let slow = self.fb.create_block();
-            if let Some(key) = self.const_str_key(i.b() as usize) {
+            let skey = if i.op() == OpCode::SETTABLE {
+                Some(self.reg_str_key(i.b(), slow))
+            } else {
+                self.const_str_key(i.b() as usize)
+            };
+            if let Some(key) = skey {
                 let (_, n) = self.probe_str(t, key, slow, slow);
                 let (vp, vt) = self.rk_value(i);
                 self.fb.ins().store(flags(), vp, n, NODE_VAL);
@@ -1445,9 +1455,47 @@ impl Tx<'_> {
         } else {
             self.reg_ptr(i.c())
         };
-        let (vm, pcv) = (self.vm, self.fb.ins().iconst(I64, pc as i64));
+        let vm = self.vm;
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
         let r = self.call(H_SET, &[vm, t, key, v, pcv]);
         self.done_or_op(pc, r, i);
+    }
+
+    /// `GETTABLE`/`GETI` through the `jit_get` helper (`key` points at the key value): raw
+    /// lookup, then the `__index` walk through tables; DONE → next instruction, anything else
+    /// through `jit_op` (`index_slow`: `__index` functions, errors).
+    fn get_helper(&mut self, pc: usize, i: Instruction, key: Value) {
+        let t = self.reg_ptr(i.b());
+        let dst = self.reg_ptr(i.a());
+        let vm = self.vm;
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
+        let r = self.call(H_GET, &[vm, t, key, dst, pcv]);
+        self.done_or_op(pc, r, i);
+    }
+
+    /// The key in register `r` as a run-time [`StrKey`] when it is a short string (its
+    /// address and cached hash, read inline); any other key jumps to `other`.
+    fn reg_str_key(&mut self, r: u32, other: Block) -> StrKey {
+        let kt = self.tag(r);
+        let is_s = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_STR as i64);
+        let b1 = self.fb.create_block();
+        self.fb.ins().brif(is_s, b1, &[], other, &[]);
+        self.fb.switch_to_block(b1);
+        let ptr = self.payload(r);
+        let short = self.fb.ins().uload8(
+            I32,
+            flags(),
+            ptr,
+            std::mem::offset_of!(LuaString, short) as i32,
+        );
+        let b2 = self.fb.create_block();
+        self.fb.ins().brif(short, b2, &[], other, &[]);
+        self.fb.switch_to_block(b2);
+        let hash =
+            self.fb
+                .ins()
+                .uload32(flags(), ptr, std::mem::offset_of!(LuaString, hash) as i32);
+        StrKey::Dyn { ptr, hash }
     }
 
     fn exit_here(&mut self, pc: usize) {

@@ -4,7 +4,8 @@
 //! `CALL` helper of [`super::call`], index 9, and the `jit_op` helper of [`super::ops`],
 //! index 10, which have their own protocol) is **pure with
 //! respect to the VM**: it never allocates, never runs a metamethod or any Lua code, never
-//! raises, never touches the call stack, and never panics. When an operation needs any of that,
+//! raises, never touches the call stack (beyond the running frame's saved pc, as the
+//! interpreter saves it), and never panics. When an operation needs any of that,
 //! the helper reports [`EXIT`] and the compiled code returns to the interpreter at the
 //! instruction, which then performs it exactly as it always does (lvm.c semantics). Each helper
 //! mirrors the interpreter's fast path for its opcode in `vm/interp.rs` line for line, so
@@ -65,10 +66,8 @@ unsafe fn save_pc(vm: *const Vm, pc: u64) {
 }
 
 /// `GETFIELD`/`GETTABUP`/`SELF` path for a constant key: `*dst = t[key]`, following
-/// `__index` metamethods **that are tables** (`luaV_finishget` without function calls): a raw
-/// hit, or a miss on a table whose metatable chain ends without `__index`, is [`DONE`]; a
-/// function `__index`, a value that cannot be indexed (the interpreter raises) or a chain
-/// longer than `MAX_TAG_LOOP` is [`EXIT`]. Strings index through the string metatable.
+/// `__index` metamethods **that are tables** ([`finish_get`]). Strings index through the
+/// string metatable.
 ///
 /// # Safety
 /// See the module doc; `vm` is the running VM (only read: metatables and metamethod names;
@@ -82,7 +81,7 @@ pub unsafe extern "C" fn jit_get_str(
 ) -> i32 {
     // SAFETY: module doc.
     unsafe {
-        let mut t = *t;
+        let t = *t;
         let key = *key;
         if t.tag == TAG_TABLE {
             let v = get_str_key(t.payload as *mut LuaTable, key);
@@ -91,35 +90,7 @@ pub unsafe extern "C" fn jit_get_str(
                 return DONE;
             }
         }
-        // The interpreter's slow path (`index_slow`) is protected: same saved pc.
-        save_pc(vm, pc);
-        let vm = &*vm;
-        for _ in 0..crate::vm::meta::MAX_TAG_LOOP {
-            let tm;
-            if t.tag == TAG_TABLE {
-                let v = get_str_key(t.payload as *mut LuaTable, key);
-                if !v.is_nil() {
-                    *dst = v;
-                    return DONE;
-                }
-                tm = vm.metamethod(t, TagMethod::Index);
-                if tm.is_nil() {
-                    *dst = Value::NIL;
-                    return DONE;
-                }
-            } else {
-                tm = vm.metamethod(t, TagMethod::Index);
-                if tm.is_nil() {
-                    return EXIT;
-                }
-            }
-            if tm.tag != TAG_TABLE {
-                // A function (the interpreter calls it) or another value to index through.
-                return EXIT;
-            }
-            t = tm;
-        }
-        EXIT
+        finish_get(vm, t, key, dst, pc)
     }
 }
 
@@ -136,12 +107,12 @@ unsafe fn tm_known_absent(mt: *mut LuaTable, tm: TagMethod) -> bool {
     mt.is_null() || unsafe { (*mt).flags.get() } & (1 << tm as u32) != 0
 }
 
-/// `GETTABLE`/`GETI` fast path (`get_int` for integer keys, `get` otherwise). A miss on a
-/// table whose metatable is known to have no `__index` (or that has none) is a nil result
-/// (`luaV_finishget` gives nil there); any other miss is [`EXIT`].
+/// `GETTABLE`/`GETI` path: `*dst = t[key]` (`get_int` for integer keys, `get` otherwise),
+/// then, when the raw value is nil, the `__index` walk of [`finish_get`]; a value that is
+/// not a table is [`EXIT`] (the interpreter indexes it or raises).
 ///
 /// # Safety
-/// See the module doc.
+/// As [`jit_get_str`].
 pub unsafe extern "C" fn jit_get(
     vm: *const Vm,
     t: *const Value,
@@ -162,26 +133,61 @@ pub unsafe extern "C" fn jit_get(
         } else {
             (*tp).get(key)
         };
-        if v.is_nil() {
-            // The interpreter reaches `luaV_finishget` under `savepc!` here.
-            save_pc(vm, pc);
-            if !tm_known_absent((*tp).metatable, TagMethod::Index) {
-                return EXIT;
-            }
+        if !v.is_nil() {
+            *dst = v;
+            return DONE;
         }
-        *dst = v;
-        DONE
+        finish_get(vm, t, key, dst, pc)
     }
 }
 
-/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP` fast path for integer and short-string keys:
-/// overwrite an existing non-nil slot (array part or hash part); on a table whose metatable is
-/// known to have no `__newindex` (or that has none), also fill a nil slot or insert a new key
-/// when that needs no resize ([`LuaTable::set_no_resize`]: no allocation). Anything else
-/// (other keys, `__newindex`, a rehash) is [`EXIT`].
+/// `luaV_finishget` without function calls, for a `t[key]` whose fast path failed (`t` not a
+/// table, or a table whose raw value for `key` is nil): saves the pc (the interpreter's
+/// `index_slow` is protected), then walks the `__index` chain: a raw hit, or a miss on a
+/// table whose metatable has no `__index`, is [`DONE`]; a function `__index`, a value that
+/// cannot be indexed (the interpreter raises) or a chain longer than `MAX_TAG_LOOP` is
+/// [`EXIT`] (the interpreter then redoes the whole access).
 ///
 /// # Safety
-/// See the module doc.
+/// As [`jit_get_str`].
+unsafe fn finish_get(vm: *const Vm, mut t: Value, key: Value, dst: *mut Value, pc: u64) -> i32 {
+    // SAFETY: caller contract (module doc).
+    unsafe {
+        save_pc(vm, pc);
+        let vm = &*vm;
+        for _ in 0..crate::vm::meta::MAX_TAG_LOOP {
+            let tm = vm.metamethod(t, TagMethod::Index);
+            if tm.is_nil() {
+                if t.tag != TAG_TABLE {
+                    return EXIT;
+                }
+                *dst = Value::NIL;
+                return DONE;
+            }
+            if tm.tag != TAG_TABLE {
+                // A function (the interpreter calls it) or another value to index through.
+                return EXIT;
+            }
+            t = tm;
+            let v = (*(t.payload as *mut LuaTable)).get(key);
+            if !v.is_nil() {
+                *dst = v;
+                return DONE;
+            }
+        }
+        EXIT
+    }
+}
+
+/// `SETTABLE`/`SETI`/`SETFIELD`/`SETTABUP` for integer and short-string keys, as the
+/// interpreter does it: overwrite an existing non-nil slot (array part or hash part: its
+/// `fast_set`); otherwise, on a table whose metatable is known to have no `__newindex` (or
+/// that has none: `set_slow`'s raw store), save the pc (`set_slow` is protected) and fill a
+/// nil slot or insert a new key when that needs no resize ([`LuaTable::set_no_resize`]: no
+/// allocation). Anything else (other keys, `__newindex`, a rehash) is [`EXIT`].
+///
+/// # Safety
+/// See the module doc; `vm` is the running VM.
 pub unsafe extern "C" fn jit_set(
     vm: *const Vm,
     t: *const Value,
@@ -213,17 +219,15 @@ pub unsafe extern "C" fn jit_set(
             *s = v;
             return DONE;
         }
-        // Anything but overwriting a present value is the interpreter's `set_slow`, under
-        // `savepc!`.
-        save_pc(vm, pc);
-        if tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
-            return if (*tp).set_no_resize(key, v) {
-                DONE
-            } else {
-                EXIT
-            };
+        if !tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
+            return EXIT;
         }
-        EXIT
+        save_pc(vm, pc);
+        if (*tp).set_no_resize(key, v) {
+            DONE
+        } else {
+            EXIT
+        }
     }
 }
 
