@@ -16,25 +16,30 @@
 //! always live in their VM stack slots (the stack never moves, DESIGN §4), so entering or
 //! leaving compiled code needs no state transfer at all: entry at a loop header is OSR entry
 //! for every loop kind (numeric and generic `for`, `while`, `repeat`), and leaving at any
-//! instruction is an exact "deopt" to the interpreter. Two more results exist:
-//! [`call::CALL_ERROR`] (a Lua error is pending, see below) and [`call::FRAME_RETURNED`] (the
-//! frame already returned: a native called in tail position).
+//! instruction is an exact "deopt" to the interpreter. Three more results exist:
+//! [`call::CALL_ERROR`] (a Lua error is pending, see below), [`call::FRAME_RETURNED`] (the
+//! frame already returned: a `RETURN0`/`RETURN1` completed in compiled code, or a native
+//! called in tail position) and [`call::TAIL_CALLED`] (the frame was replaced by a Lua tail
+//! callee's frame, which whoever ran the code starts).
 //!
 //! Three kinds of instructions:
 //! * **inline**: moves, constants, integer/float arithmetic and comparisons with Lua's exact
 //!   semantics, jumps, numeric `for`, upvalue access, array-part reads/writes and hash-part
-//!   probes of constant string keys; with the pure helpers of [`runtime_calls`] (no allocation,
-//!   no Lua code, no error) for the less common cases;
-//! * **performed by a VM helper** ([`call::jit_call`] for `CALL`, [`ops::jit_op`] for
-//!   `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN*`, `LEN` with `__len`, `TFORCALL`, `SETLIST`,
-//!   `TAILCALL` of a native, `VARARG`): these run Lua code, allocate, collect or raise. They use the
+//!   probes of constant string keys, and the common case of `CALL` (the inline call sequence:
+//!   the caller pushes a compiled callee's frame and calls its entry stub) and of
+//!   `RETURN0`/`RETURN1`; with the pure helpers of [`runtime_calls`] (no allocation, no Lua
+//!   code, no error) for the less common cases;
+//! * **performed by a VM helper** ([`call::jit_call`] for the other `CALL`s,
+//!   [`call::jit_call_finish`] for callees that did not return by themselves, [`ops::jit_op`]
+//!   for `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN*`, `LEN` with `__len`, `TFORCALL`, `SETLIST`,
+//!   `TAILCALL`, `VARARG`, table slow paths): these run Lua code, allocate, collect or raise. They use the
 //!   interpreter's own functions after saving the pc and exposing the frame, so messages,
 //!   tracebacks and metamethods are the interpreter's. A Lua callee with compiled code runs
 //!   nested on the native stack (until 128 KiB above the native stack guard; deeper calls are
 //!   left to the interpreter, which costs no native stack);
 //! * **exits**: everything else (`VARARGPREP`, which moves the frame: the CALL helper
-//!   performs it and re-enters at pc 1; to-be-closed variables, `CLOSE`, tail calls of Lua
-//!   functions, ...) returns its pc to the interpreter.
+//!   performs it and re-enters at pc 1; to-be-closed variables, `CLOSE`, `__call` tail
+//!   calls, ...) returns its pc to the interpreter.
 //!
 //! Invariants across helper calls: compiled code holds no Lua value in a machine register
 //! across a call (so a collection inside it is precise: every live reference is in a VM
