@@ -39,8 +39,23 @@ use crate::vm::value::{TAG_LCL, Value};
 pub unsafe extern "C-unwind" fn jit_op(vm: *mut Vm, base: *mut Value, pc: u64, insn: u32) -> u64 {
     // SAFETY: caller contract (see `jit_call`).
     let vm = unsafe { &mut *vm };
-    // SAFETY: caller contract.
-    match unsafe { vm.jit_op_impl(base, pc as usize, Instruction(insn)) } {
+    let i = Instruction(insn);
+    let r = if i.op() == OpCode::NEWTABLE && !i.k() {
+        // The common allocation, without the frame bookkeeping of `jit_op_impl`: that is
+        // needed only when a collection runs.
+        let t = vm.alloc_table(i.c() as usize, newtable_hash_size(i.b()));
+        // SAFETY: caller contract: register A is a slot of the running frame.
+        unsafe { *base.add(i.a() as usize) = Value::table(t) };
+        if !vm.heap.due() {
+            return CALL_DONE;
+        }
+        // SAFETY: caller contract.
+        unsafe { vm.jit_gc_step(pc as usize) }.map(|()| CALL_DONE)
+    } else {
+        // SAFETY: caller contract.
+        unsafe { vm.jit_op_impl(base, pc as usize, i) }
+    };
+    match r {
         Ok(r) => r,
         Err(e) => {
             vm.jit.pending_error = Some(e);
@@ -49,7 +64,31 @@ pub unsafe extern "C-unwind" fn jit_op(vm: *mut Vm, base: *mut Value, pc: u64, i
     }
 }
 
+/// Hash-part size of `NEWTABLE` with field B (`B > 0`: `2^(B-1)` slots, lvm.c `OP_NEWTABLE`).
+#[inline(always)]
+fn newtable_hash_size(b: u32) -> usize {
+    if b > 0 { 1usize << (b - 1) } else { 0 }
+}
+
 impl Vm {
+    /// The collection the interpreter's `gc_check!` runs after an allocating instruction at
+    /// `pc` of the running compiled frame: saves the pc and exposes the whole frame first.
+    ///
+    /// # Safety
+    /// As [`jit_op`]: the running thread's top frame is the compiled Lua frame.
+    #[cold]
+    unsafe fn jit_gc_step(&mut self, pc: usize) -> LuaResult<()> {
+        let th: *mut LuaThread = self.th;
+        // SAFETY: caller contract: the running thread has this compiled frame on top.
+        unsafe {
+            if let Some(ci) = (&mut (*th).ci).last_mut() {
+                ci.savedpc = pc + 1;
+                (*th).top = ci.top;
+            }
+        }
+        self.gc_slow()
+    }
+
     /// Body of [`jit_op`].
     ///
     /// # Safety
@@ -93,8 +132,7 @@ impl Vm {
             };
             match i.op() {
                 OpCode::NEWTABLE => {
-                    let b = i.b();
-                    let nh = if b > 0 { 1usize << (b - 1) } else { 0 };
+                    let nh = newtable_hash_size(i.b());
                     let t = self.alloc_table(i.c() as usize + extra_arg(), nh);
                     *reg(i.a()) = Value::table(t);
                 }
@@ -248,9 +286,7 @@ impl Vm {
             }
             // Allocating instructions: the interpreter's `gc_check!`.
             if self.heap.due() {
-                save(th);
-                protect(th);
-                self.gc_slow()?;
+                self.jit_gc_step(pc)?;
             }
             Ok(CALL_DONE)
         }
