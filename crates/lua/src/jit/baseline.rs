@@ -53,7 +53,8 @@ const H_LEN: u32 = 8;
 const H_CALL: u32 = 9;
 const H_OP: u32 = 10;
 const H_SAVE_PC: u32 = 11;
-const N_HELPERS: usize = 12;
+const H_SET_ABSENT: u32 = 12;
+const N_HELPERS: usize = 13;
 
 /// Bytes per hash node (`Node`: value, key, next offset, padding).
 const NODE_SIZE: i64 = std::mem::size_of::<Node>() as i64;
@@ -69,7 +70,7 @@ pub(crate) const HELPER_NAMESPACE: u32 = 1;
 /// Parameter types of each helper (all return `i32`).
 fn helper_params(h: u32) -> &'static [cranelift_codegen::ir::Type] {
     match h {
-        H_GET_STR | H_GET | H_SET => &[I64, I64, I64, I64, I64],
+        H_GET_STR | H_GET | H_SET | H_SET_ABSENT => &[I64, I64, I64, I64, I64],
         H_ARITH => &[I32, I64, I64, I64],
         H_EQ => &[I64, I64, I64, I64],
         H_EQK => &[I64, I64],
@@ -1105,13 +1106,14 @@ impl Tx<'_> {
         } else {
             self.reg_ptr(a)
         };
-        let key = match i.op() {
+        let key_ptr = match i.op() {
             OpCode::SETTABLE => self.reg_ptr(i.b()),
             OpCode::SETI => self.scratch_int(i.b() as i64),
             _ => self.k_ptr(i.b() as usize),
         };
         if i.op() != OpCode::SETI {
-            // Overwrite an existing non-nil field inline (no `__newindex` can be involved).
+            // Overwrite an existing non-nil field inline (no `__newindex` can be involved);
+            // a table without it goes to `jit_set_absent`, which skips the raw lookup.
             let slow = self.fb.create_block();
             let skey = if i.op() == OpCode::SETTABLE {
                 Some(self.reg_str_key(i.b(), slow))
@@ -1119,16 +1121,26 @@ impl Tx<'_> {
                 self.const_str_key(i.b() as usize)
             };
             if let Some(key) = skey {
-                let (_, n) = self.probe_str(t, key, slow, slow);
+                let absent = self.fb.create_block();
+                let (_, n) = self.probe_str(t, key, slow, absent);
                 let (vp, vt) = self.rk_value(i);
                 self.fb.ins().store(flags(), vp, n, NODE_VAL);
                 self.fb.ins().store(flags(), vt, n, NODE_VAL + 8);
                 self.goto(pc + 1);
+                self.fb.switch_to_block(absent);
+                self.set_helper(H_SET_ABSENT, pc, i, t, key_ptr);
             } else {
                 self.fb.ins().jump(slow, &[]);
             }
             self.fb.switch_to_block(slow);
         }
+        self.set_helper(H_SET, pc, i, t, key_ptr);
+    }
+
+    /// Call the store helper `h` (`jit_set` or `jit_set_absent`) for the `SET*` instruction
+    /// `i` with the table at `t` and the key at `key`: DONE → next instruction, anything else
+    /// through `jit_op` (`luaV_finishset`).
+    fn set_helper(&mut self, h: u32, pc: usize, i: Instruction, t: Value, key: Value) {
         let v = if i.k() {
             self.k_ptr(i.c() as usize)
         } else {
@@ -1136,7 +1148,7 @@ impl Tx<'_> {
         };
         let vm = self.vm;
         let pcv = self.fb.ins().iconst(I64, pc as i64);
-        let r = self.call(H_SET, &[vm, t, key, v, pcv]);
+        let r = self.call(h, &[vm, t, key, v, pcv]);
         self.done_or_op(pc, r, i);
     }
 

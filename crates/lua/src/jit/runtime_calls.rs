@@ -231,6 +231,40 @@ pub unsafe extern "C" fn jit_set(
     }
 }
 
+/// [`jit_set`] after compiled code found that the table `*t` holds no non-nil value for the
+/// short-string `key` (the inline probe missed: interp.rs's `fast_set` fails), so the
+/// interpreter would go to `set_slow`: on a table whose metatable is known to have no
+/// `__newindex`, save the pc and fill the nil slot or insert the key when that needs no
+/// resize; anything else is [`EXIT`]. Skips `jit_set`'s lookup of an existing slot.
+///
+/// # Safety
+/// As [`jit_set`]; `key` is a short string absent from `*t` or mapped to nil there.
+pub unsafe extern "C" fn jit_set_absent(
+    vm: *const Vm,
+    t: *const Value,
+    key: *const Value,
+    v: *const Value,
+    pc: u64,
+) -> i32 {
+    // SAFETY: module doc and caller contract.
+    unsafe {
+        let t = *t;
+        if t.tag != TAG_TABLE {
+            return EXIT;
+        }
+        let tp = t.payload as *mut LuaTable;
+        if !tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
+            return EXIT;
+        }
+        save_pc(vm, pc);
+        if (*tp).set_no_resize(*key, *v) {
+            DONE
+        } else {
+            EXIT
+        }
+    }
+}
+
 /// Arithmetic and bitwise fast paths for `op` (an [`OpCode`] number: `ADD`..`SHR`, the `*K`
 /// forms, `SHRI`/`SHLI` with the immediate already boxed in `b`), exactly as `interp.rs`.
 /// Returns [`DONE`], [`TO_MMBIN`] (fast path not applicable) or [`EXIT`] (the interpreter must
@@ -518,6 +552,7 @@ pub(crate) fn helper_address(index: u32) -> Option<usize> {
         9 => super::call::jit_call as *const () as usize,
         10 => super::ops::jit_op as *const () as usize,
         11 => jit_save_pc as *const () as usize,
+        12 => jit_set_absent as *const () as usize,
         _ => return None,
     })
 }
