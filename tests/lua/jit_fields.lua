@@ -227,3 +227,19 @@ local function divz3()
   return w
 end
 for _ = 1, 3 do print("savedpc set", pcall(divz3)) end
+
+-- 13. Method calls (SELF, walked inline) through a 3-level __index chain whose levels change.
+local L1 = {}
+function L1.who() return "L1" end
+local L2 = setmetatable({}, {__index = L1})
+local L3 = setmetatable({}, {__index = L2})
+local inst = setmetatable({}, {__index = L3})
+local whos = {}
+for i = 1, 400 do
+  if i == 100 then L2.who = function() return "L2" end end
+  if i == 200 then rawset(L3, "who", function() return "L3" end) end
+  if i == 300 then L3.who = nil L2.who = nil L1.who = function() return "L1b" end end
+  whos[i] = inst:who()
+end
+print("self chain", whos[1], whos[100], whos[200], whos[300], whos[400])
+print("self missing", pcall(function() return inst:nomethod() end))

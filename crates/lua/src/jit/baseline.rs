@@ -917,25 +917,36 @@ impl Tx<'_> {
 
     /// `R[dst] := T[K[kidx]]` (`GETFIELD`, `GETTABUP`, `SELF`) where `tval` points at the
     /// value `T`: `luaV_fastget` + `luaV_finishget` (lvm.c) inline for a short-string
-    /// constant key, when `T` and every table on its `__index` chain are tables:
+    /// constant key:
     ///
     /// 1. raw lookup in `T` ([`Self::probe_table`], whole collision chain): a non-nil value is
     ///    the result;
-    /// 2. otherwise the frame's saved pc is set (the interpreter's `index_slow` is protected,
-    ///    and lvm.c's unprotected errors report the last saved pc), then, in a loop starting
-    ///    with `t = T`: no metatable, or the metatable's `flags` cache saying `__index` is
-    ///    absent, gives nil; an `__index` field that is a table `u` is searched raw for the
-    ///    key (hit: the result), and on a miss the loop continues with `t = u`.
+    /// 2. for `SELF` only (method calls: the key is usually found in a class reached through
+    ///    `__index` tables; the other forms mostly hit, and the walk doubles their code size
+    ///    and so their compile time), when `T` is a table: the frame's saved pc is set (the
+    ///    interpreter's `index_slow` is protected, and lvm.c's unprotected errors report the
+    ///    last saved pc), then, in a loop starting with `t = T`: no metatable, or the
+    ///    metatable's `flags` cache saying `__index` is absent, gives nil; an `__index` field
+    ///    that is a table `u` is searched raw for the key (hit: the result), and on a miss the
+    ///    loop continues with `t = u`.
     ///
-    /// Everything else goes to the `jit_get_str` helper, which redoes the lookup from `T`;
-    /// when it cannot finish, `GETFIELD` continues in `jit_op` (`index_slow`) and
-    /// `GETTABUP`/`SELF` exit at `pc`: `T` not a table (strings, userdata), an `__index` that is not a
-    /// table (a function is called by the interpreter), an `__index` not yet known absent
-    /// (the helper records it in the metatable's cache), a chain of more than
-    /// [`INLINE_INDEX_DEPTH`] `__index` tables, a key that is not a short-string constant.
+    /// Everything else goes to the `jit_get_str` helper, which redoes the lookup from `T`
+    /// following `__index` tables; when it cannot finish, `GETFIELD` continues in `jit_op`
+    /// (`index_slow`) and `GETTABUP`/`SELF` exit at `pc`: `T` not a table (strings,
+    /// userdata), an `__index` that is not a table (a function is called by the
+    /// interpreter), an `__index` not yet known absent (the helper records it in the
+    /// metatable's cache), a chain of more than [`INLINE_INDEX_DEPTH`] `__index` tables, a
+    /// key that is not a short-string constant.
     fn get_field(&mut self, pc: usize, i: Instruction, tval: Value, kidx: usize, dst: u32) {
         let slow = self.fb.create_block();
-        if let Some(key) = self.const_str_key(kidx) {
+        let key = self.const_str_key(kidx);
+        if let Some(key) = key
+            && i.op() != OpCode::SELF
+        {
+            let (_, n) = self.probe_str(tval, key, slow, slow);
+            self.copy_in(dst, n, NODE_VAL);
+            self.goto(pc + 1);
+        } else if let Some(key) = key {
             let nokey = self.fb.create_block();
             let (tp, n) = self.probe_str(tval, key, slow, nokey);
             self.copy_in(dst, n, NODE_VAL);
