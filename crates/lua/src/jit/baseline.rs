@@ -1187,16 +1187,7 @@ impl Tx<'_> {
         let insn = self.fb.ins().iconst(I32, i.0 as i64);
         let base = self.base;
         let r = self.call(H_CALL_FINISH, &[vm, base, pcv, insn, r]);
-        let is_done = self
-            .fb
-            .ins()
-            .icmp_imm_s(IntCC::Equal, r, super::call::CALL_DONE as i64);
-        let next = self.fb.create_block();
-        self.fb
-            .ins()
-            .brif(is_done, next, &[], self.exit, &[BlockArg::Value(r)]);
-        self.fb.switch_to_block(next);
-        self.goto(pc + 1);
+        self.next_or_leave(pc, r);
         // The callee returned by itself; a native it tail-called may still have set a hook.
         self.fb.switch_to_block(done);
         let hook = self
@@ -1404,6 +1395,13 @@ impl Tx<'_> {
         let insn = self.fb.ins().iconst(I32, i.0 as i64);
         let (vm, base) = (self.vm, self.base);
         let r = self.call(h, &[vm, base, pcv, insn]);
+        self.next_or_leave(pc, r);
+    }
+
+    /// The result protocol of the VM helpers: `CALL_DONE` continues at `pc + 1`, anything
+    /// else (a pc, `CALL_ERROR`, `FRAME_RETURNED`, `TAIL_CALLED`) leaves through the exit
+    /// block unchanged.
+    fn next_or_leave(&mut self, pc: usize, r: Value) {
         let done = self
             .fb
             .ins()
