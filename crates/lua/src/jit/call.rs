@@ -192,7 +192,7 @@ impl Vm {
                     (*th).top = t;
                 }
                 (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc + 1;
-                self.precall(func, nresults)?;
+                self.call_native(func, fv, nresults)?;
                 if nresults >= 0 {
                     (*th).top = caller_top;
                 }

@@ -169,7 +169,7 @@ unsafe fn finish_get(vm: *const Vm, mut t: Value, key: Value, dst: *mut Value, p
                 return EXIT;
             }
             t = tm;
-            let v = (*(t.payload as *mut LuaTable)).get(key);
+            let v = get_str_key(t.payload as *mut LuaTable, key);
             if !v.is_nil() {
                 *dst = v;
                 return DONE;

@@ -208,7 +208,7 @@ impl Vm {
 
     /// Run a native function in a new frame and move its results to `func`.
     #[inline(never)]
-    fn call_native(&mut self, func: usize, f: Value, nresults: i32) -> LuaResult<()> {
+    pub(crate) fn call_native(&mut self, func: usize, f: Value, nresults: i32) -> LuaResult<()> {
         let th = self.th_mut();
         let top = th.top;
         if top + LUA_MINSTACK > LUAI_MAXSTACK {
