@@ -242,15 +242,7 @@ impl Vm {
                     };
                     let last = i.c() as usize + extra_arg();
                     let t = (*reg(a as u32)).payload as *mut crate::vm::table::LuaTable;
-                    let end = last + n;
-                    if end > (*t).asize as usize {
-                        let nh = (*t).node_len();
-                        let d = (*t).resize(end, nh);
-                        self.heap.adjust(d);
-                    }
-                    for j in 1..=n {
-                        *(*t).array.add(last + j - 1) = *reg((a + j) as u32);
-                    }
+                    self.set_list(t, last, reg(a as u32 + 1), n);
                     (*th).top = ci.top;
                     return Ok(CALL_DONE);
                 }

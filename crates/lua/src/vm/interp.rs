@@ -103,26 +103,33 @@ impl Vm {
                 // Baseline JIT hook (crate::jit): frame start or resume after a call returned;
                 // compiled code (if any) runs from `pc` and tells where to continue. Not while
                 // debug hooks are active (compiled code does not call them).
+                // What compiled code answered (`pc`): where to continue this frame, or that the
+                // frame is finished.
+                macro_rules! after_compiled {
+                    () => {{
+                        if pc == crate::jit::call::FRAME_RETURNED as usize {
+                            // Compiled code finished the frame (a return, or a native in tail
+                            // position).
+                            if self.jit.returned_fresh {
+                                return Ok(true);
+                            }
+                            continue 'newframe;
+                        }
+                        if pc == crate::jit::call::TAIL_CALLED as usize {
+                            // The frame was replaced by its tail callee's: start that one.
+                            continue 'newframe;
+                        }
+                        if self.hook_mask != 0 {
+                            // A function called by compiled code set a debug hook: restart the
+                            // frame in the hooked loop.
+                            (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
+                            continue 'newframe;
+                        }
+                    }};
+                }
                 if !hooked {
                     pc = self.jit_frame_entry(proto, upvals, base, pc)?;
-                    if pc == crate::jit::call::FRAME_RETURNED as usize {
-                        // Compiled code finished the frame (a return, or a native in tail
-                        // position).
-                        if self.jit.returned_fresh {
-                            return Ok(true);
-                        }
-                        continue 'newframe;
-                    }
-                    if pc == crate::jit::call::TAIL_CALLED as usize {
-                        // The frame was replaced by its tail callee's: start that one.
-                        continue 'newframe;
-                    }
-                    if self.hook_mask != 0 {
-                        // A function called by compiled code set a debug hook: restart the
-                        // frame in the hooked loop.
-                        (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
-                        continue 'newframe;
-                    }
+                    after_compiled!();
                 }
 
                 macro_rules! reg {
@@ -181,19 +188,7 @@ impl Vm {
                         // compiled code runs the frame until an instruction it leaves to us.
                         if !hooked {
                             pc = self.jit_backedge(proto, upvals, base, pc)?;
-                            if pc == crate::jit::call::FRAME_RETURNED as usize {
-                                if self.jit.returned_fresh {
-                                    return Ok(true);
-                                }
-                                continue 'newframe;
-                            }
-                            if pc == crate::jit::call::TAIL_CALLED as usize {
-                                continue 'newframe;
-                            }
-                            if self.hook_mask != 0 {
-                                (&mut (*th).ci).get_unchecked_mut(ci_idx).savedpc = pc;
-                                continue 'newframe;
-                            }
+                            after_compiled!();
                         }
                     }};
                 }
@@ -1095,16 +1090,7 @@ impl Vm {
                                 pc += 1;
                             }
                             let t = reg!(a).payload as *mut LuaTable;
-                            let end = last + n;
-                            if end > (*t).asize as usize {
-                                let nh = (*t).node_len();
-                                let d = (*t).resize(end, nh);
-                                self.heap.adjust(d);
-                            }
-                            for j in 1..=n {
-                                let v = reg!(a + j);
-                                *(*t).array.add(last + j - 1) = v;
-                            }
+                            self.set_list(t, last, base.add(a + 1), n);
                             (*th).top = ci_top;
                         }
                         OpCode::CLOSURE => {
@@ -1151,6 +1137,35 @@ impl Vm {
         }
         self.after_return(cur.nresults);
         false
+    }
+
+    /// `SETLIST`'s stores (lvm.c `OP_SETLIST`): `t[last + j] = src[j - 1]` for `j` in `1..=n`,
+    /// growing the array part first when it is too small (a table constructor's list items).
+    /// Shared with compiled code.
+    ///
+    /// # Safety
+    /// `t` is a live table; `src` points to `n` readable values (registers of the running
+    /// frame).
+    pub(crate) unsafe fn set_list(
+        &mut self,
+        t: *mut LuaTable,
+        last: usize,
+        src: *const Value,
+        n: usize,
+    ) {
+        // SAFETY: caller contract; after the resize the array part has at least `last + n`
+        // slots.
+        unsafe {
+            let end = last + n;
+            if end > (*t).asize as usize {
+                let nh = (*t).node_len();
+                let d = (*t).resize(end, nh);
+                self.heap.adjust(d);
+            }
+            for j in 0..n {
+                *(*t).array.add(last + j) = *src.add(j);
+            }
+        }
     }
 
     /// `CLOSURE`: a new closure of `p` whose upvalues are the enclosing frame's registers
