@@ -144,3 +144,20 @@ for n, f in ipairs(cases) do
   for _ = 1, 1100 do pcall(f, 1) end
   print("unprotected hot", n, pcall(function() for i = 1, 2 do f(i) end end))
 end
+
+-- Methods on strings (SELF on a string receiver follows the string metatable's `__index`).
+local smt = getmetatable("")
+local function bytes(s) local n = 0 for i = 1, #s do n = n + s:byte(i) end return n end
+for _ = 1, 50 do bytes("hello") end
+print("string self", bytes("hello"), ("abc"):upper(), pcall(function() return ("x"):nosuch() end))
+local orig = smt.__index
+smt.__index = setmetatable({shout = function(s) return s:upper() .. "!" end}, {__index = orig})
+local function shout(s) return s:shout() .. s:rep(2) end
+for _ = 1, 50 do shout("a") end
+print("string chain", shout("hey"))
+smt.__index = function(s, k) return function() return k .. "#" .. #s end end
+print("string fn", shout("hey"))
+smt.__index = nil
+print("string none", pcall(shout, "hey"))
+smt.__index = orig
+print("string back", ("ok"):rep(2), bytes("AB"))

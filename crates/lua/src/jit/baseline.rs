@@ -52,10 +52,9 @@ const H_FORPREP: u32 = 7;
 const H_LEN: u32 = 8;
 const H_CALL: u32 = 9;
 const H_OP: u32 = 10;
-const H_SAVE_PC: u32 = 11;
-const H_SET_ABSENT: u32 = 12;
-const H_CALL_FINISH: u32 = 13;
-const N_HELPERS: usize = 14;
+const H_SET_ABSENT: u32 = 11;
+const H_CALL_FINISH: u32 = 12;
+const N_HELPERS: usize = 13;
 
 /// Bytes per hash node (`Node`: value, key, next offset, padding).
 const NODE_SIZE: i64 = std::mem::size_of::<Node>() as i64;
@@ -948,7 +947,8 @@ impl Tx<'_> {
             self.goto(pc + 1);
         } else if let Some(key) = key {
             let nokey = self.fb.create_block();
-            let (tp, n) = self.probe_str(tval, key, slow, nokey);
+            let notab = self.fb.create_block();
+            let (tp, n) = self.probe_str(tval, key, notab, nokey);
             self.copy_in(dst, n, NODE_VAL);
             self.goto(pc + 1);
             // Raw miss: the `__index` loop over (t, depth).
@@ -961,6 +961,31 @@ impl Tx<'_> {
             self.fb
                 .ins()
                 .jump(lp, &[BlockArg::Value(tp), BlockArg::Value(zero)]);
+            // A string receiver (`s:byte(i)`): the string metatable's `__index` table, then
+            // the same loop (an absent `__index` raises: the helper).
+            self.fb.switch_to_block(notab);
+            let tt = self.fb.ins().load(I64, flags(), tval, 8);
+            let is_s = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_STR as i64);
+            let sb = self.fb.create_block();
+            self.fb.ins().brif(is_s, sb, &[], slow, &[]);
+            self.fb.switch_to_block(sb);
+            self.save_pc(pc);
+            let smt = self.fb.ins().load(
+                I64,
+                flags(),
+                self.vm,
+                std::mem::offset_of!(Vm, string_mt) as i32,
+            );
+            let u = self.index_of_mt(smt, slow, slow);
+            let again = self.fb.create_block();
+            let n = self.probe_table(u, key, again);
+            self.copy_in(dst, n, NODE_VAL);
+            self.goto(pc + 1);
+            self.fb.switch_to_block(again);
+            let one = self.fb.ins().iconst(I64, 1);
+            self.fb
+                .ins()
+                .jump(lp, &[BlockArg::Value(u), BlockArg::Value(one)]);
             self.fb.switch_to_block(lp);
             let nil = self.fb.create_block();
             let u = self.index_table(t, nil, slow);
@@ -1345,6 +1370,12 @@ impl Tx<'_> {
             t,
             std::mem::offset_of!(LuaTable, metatable) as i32,
         );
+        self.index_of_mt(mt, nil, slow)
+    }
+
+    /// The `__index` step of [`Self::index_table`] given the metatable address `mt` (0 = no
+    /// metatable).
+    fn index_of_mt(&mut self, mt: Value, nil: Block, slow: Block) -> Value {
         let has_mt = self.fb.create_block();
         self.fb.ins().brif(mt, has_mt, &[], nil, &[]);
         self.fb.switch_to_block(has_mt);
@@ -1379,11 +1410,33 @@ impl Tx<'_> {
     }
 
     /// Set the running frame's saved pc to `pc + 1` (the interpreter's `savepc!` at
-    /// instruction `pc`) through the `jit_save_pc` helper.
+    /// instruction `pc`), inline: the top `CallInfo` of the running thread's `CiStack`.
     fn save_pc(&mut self, pc: usize) {
-        let vm = self.vm;
-        let pcv = self.fb.ins().iconst(I64, pc as i64);
-        self.call(H_SAVE_PC, &[vm, pcv]);
+        use crate::vm::thread::{CallInfo, CiStack, LuaThread};
+        use std::mem::offset_of;
+        let th = self
+            .fb
+            .ins()
+            .load(I64, flags(), self.vm, offset_of!(Vm, th) as i32);
+        let ci_off = offset_of!(LuaThread, ci) as i32;
+        let len = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, ci_off + CiStack::LEN_OFFSET as i32);
+        let cis = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, ci_off + CiStack::PTR_OFFSET as i32);
+        let size = std::mem::size_of::<CallInfo>() as i64;
+        let byte_off = self.fb.ins().imul_imm_s(len, size);
+        let end = self.fb.ins().iadd(cis, byte_off);
+        let next_pc = self.fb.ins().iconst(I64, pc as i64 + 1);
+        self.fb.ins().store(
+            flags(),
+            next_pc,
+            end,
+            offset_of!(CallInfo, savedpc) as i32 - size as i32,
+        );
     }
 
     /// An instruction performed by a helper that may run Lua code, allocate or raise

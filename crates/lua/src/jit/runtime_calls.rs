@@ -525,18 +525,6 @@ pub unsafe extern "C" fn jit_len(v: *const Value, dst: *mut Value) -> i32 {
     }
 }
 
-/// Set the running frame's saved pc to `pc + 1`, for inline code that performs what the
-/// interpreter does under `savepc!` (the `__index` walk of `GETFIELD`/`SELF` after a raw
-/// miss). Returns [`DONE`].
-///
-/// # Safety
-/// `vm` is the running VM; its running thread's top frame is the compiled Lua frame.
-pub unsafe extern "C" fn jit_save_pc(vm: *const Vm, pc: u64) -> i32 {
-    // SAFETY: caller contract.
-    unsafe { save_pc(vm, pc) };
-    DONE
-}
-
 /// Helpers by index, as named in compiled code (`UserExternalName { namespace: 1, index }`).
 pub(crate) fn helper_address(index: u32) -> Option<usize> {
     Some(match index {
@@ -551,9 +539,8 @@ pub(crate) fn helper_address(index: u32) -> Option<usize> {
         8 => jit_len as *const () as usize,
         9 => super::call::jit_call as *const () as usize,
         10 => super::ops::jit_op as *const () as usize,
-        11 => jit_save_pc as *const () as usize,
-        12 => jit_set_absent as *const () as usize,
-        13 => super::call::jit_call_finish as *const () as usize,
+        11 => jit_set_absent as *const () as usize,
+        12 => super::call::jit_call_finish as *const () as usize,
         _ => return None,
     })
 }
