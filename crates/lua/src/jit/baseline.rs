@@ -1082,19 +1082,10 @@ impl Tx<'_> {
         let bad = self.fb.ins().bor(bad, intr);
         let c = self.fb.ins().icmp_imm_s(IntCC::Equal, bad, 0);
         ok = self.fb.ins().band(ok, c);
-        let th = self
-            .fb
-            .ins()
-            .load(I64, flags(), self.vm, offset_of!(Vm, th) as i32);
-        let ci_off = offset_of!(LuaThread, ci) as i32;
-        let len = self
-            .fb
-            .ins()
-            .load(I64, flags(), th, ci_off + CiStack::LEN_OFFSET as i32);
-        let cap = self
-            .fb
-            .ins()
-            .load(I64, flags(), th, ci_off + CiStack::CAP_OFFSET as i32);
+        let th = self.running_thread();
+        let len = self.frame_count(th);
+        let cap_off = Self::ci_field(CiStack::CAP_OFFSET);
+        let cap = self.fb.ins().load(I64, flags(), th, cap_off);
         let c = self.fb.ins().icmp(IntCC::UnsignedLessThan, len, cap);
         ok = self.fb.ins().band(ok, c);
         // Native stack: sp must stay NEST_RESERVE above the guard (0 = not computed yet: let
@@ -1151,13 +1142,8 @@ impl Tx<'_> {
 
         // Commit: the caller's savedpc, the callee's CallInfo, `top` and `hwm`.
         self.fb.switch_to_block(push);
-        let cis = self
-            .fb
-            .ins()
-            .load(I64, flags(), th, ci_off + CiStack::PTR_OFFSET as i32);
         let size = std::mem::size_of::<CallInfo>() as i64;
-        let byte_off = self.fb.ins().imul_imm_s(len, size);
-        let cur = self.fb.ins().iadd(cis, byte_off);
+        let cur = self.frames_end(th, len);
         let next_pc = self.fb.ins().iconst(I64, pc as i64 + 1);
         let so = offset_of!(CallInfo, savedpc) as i32;
         self.fb.ins().store(flags(), next_pc, cur, so - size as i32);
@@ -1179,9 +1165,7 @@ impl Tx<'_> {
         st(self, zero8, offset_of!(CallInfo, tier));
         st(self, zero8, offset_of!(CallInfo, status));
         let len1 = self.fb.ins().iadd_imm_s(len, 1);
-        self.fb
-            .ins()
-            .store(flags(), len1, th, ci_off + CiStack::LEN_OFFSET as i32);
+        self.set_frame_count(th, len1);
         let hwm_off = offset_of!(LuaThread, hwm) as i32;
         let hwm = self.fb.ins().load(I64, flags(), th, hwm_off);
         let hwm = self.fb.ins().umax(hwm, ntop);
@@ -1249,29 +1233,17 @@ impl Tx<'_> {
     /// and the interpreter (or `jit_call_finish`) performs the return.
     fn return_inline(&mut self, pc: usize, i: Instruction) {
         use crate::vm::state::Vm;
-        use crate::vm::thread::{CallInfo, CiStack, LuaThread};
+        use crate::vm::thread::{CallInfo, LuaThread};
         use std::mem::offset_of;
         let vm = self.vm;
         let hook = self
             .fb
             .ins()
             .uload8(I64, flags(), vm, offset_of!(Vm, hook_mask) as i32);
-        let th = self
-            .fb
-            .ins()
-            .load(I64, flags(), vm, offset_of!(Vm, th) as i32);
-        let ci_off = offset_of!(LuaThread, ci) as i32;
-        let len = self
-            .fb
-            .ins()
-            .load(I64, flags(), th, ci_off + CiStack::LEN_OFFSET as i32);
-        let cis = self
-            .fb
-            .ins()
-            .load(I64, flags(), th, ci_off + CiStack::PTR_OFFSET as i32);
+        let th = self.running_thread();
+        let len = self.frame_count(th);
         let size = std::mem::size_of::<CallInfo>() as i64;
-        let byte_off = self.fb.ins().imul_imm_s(len, size);
-        let end = self.fb.ins().iadd(cis, byte_off);
+        let end = self.frames_end(th, len);
         // `cur` = end - size (the returning frame), its caller = end - 2 * size.
         let cur_off = |f: usize| f as i32 - size as i32;
         let status = self
@@ -1323,9 +1295,7 @@ impl Tx<'_> {
         self.fb.ins().jump(pop, &[]);
         self.fb.switch_to_block(pop);
         let len1 = self.fb.ins().iadd_imm_s(len, -1);
-        self.fb
-            .ins()
-            .store(flags(), len1, th, ci_off + CiStack::LEN_OFFSET as i32);
+        self.set_frame_count(th, len1);
         // `top`: the caller's frame limit, or just above the results when it wants all.
         let ctop = self.fb.ins().load(
             I64,
@@ -1412,31 +1382,52 @@ impl Tx<'_> {
     /// Set the running frame's saved pc to `pc + 1` (the interpreter's `savepc!` at
     /// instruction `pc`), inline: the top `CallInfo` of the running thread's `CiStack`.
     fn save_pc(&mut self, pc: usize) {
-        use crate::vm::thread::{CallInfo, CiStack, LuaThread};
+        use crate::vm::thread::CallInfo;
         use std::mem::offset_of;
-        let th = self
-            .fb
-            .ins()
-            .load(I64, flags(), self.vm, offset_of!(Vm, th) as i32);
-        let ci_off = offset_of!(LuaThread, ci) as i32;
-        let len = self
-            .fb
-            .ins()
-            .load(I64, flags(), th, ci_off + CiStack::LEN_OFFSET as i32);
-        let cis = self
-            .fb
-            .ins()
-            .load(I64, flags(), th, ci_off + CiStack::PTR_OFFSET as i32);
-        let size = std::mem::size_of::<CallInfo>() as i64;
-        let byte_off = self.fb.ins().imul_imm_s(len, size);
-        let end = self.fb.ins().iadd(cis, byte_off);
+        let th = self.running_thread();
+        let len = self.frame_count(th);
+        let end = self.frames_end(th, len);
+        let size = std::mem::size_of::<CallInfo>() as i32;
         let next_pc = self.fb.ins().iconst(I64, pc as i64 + 1);
         self.fb.ins().store(
             flags(),
             next_pc,
             end,
-            offset_of!(CallInfo, savedpc) as i32 - size as i32,
+            offset_of!(CallInfo, savedpc) as i32 - size,
         );
+    }
+
+    /// The running thread (`vm.th`, a `*mut LuaThread`).
+    fn running_thread(&mut self) -> Value {
+        let off = std::mem::offset_of!(Vm, th) as i32;
+        self.fb.ins().load(I64, flags(), self.vm, off)
+    }
+
+    /// Offset in `LuaThread` of a field of its `CiStack` header.
+    fn ci_field(off: usize) -> i32 {
+        (std::mem::offset_of!(crate::vm::thread::LuaThread, ci) + off) as i32
+    }
+
+    /// Number of frames of thread `th` (its `CiStack` length; the top frame is `len - 1`).
+    fn frame_count(&mut self, th: Value) -> Value {
+        let off = Self::ci_field(crate::vm::thread::CiStack::LEN_OFFSET);
+        self.fb.ins().load(I64, flags(), th, off)
+    }
+
+    /// Set the number of frames of thread `th` (push or pop of the top `CallInfo`).
+    fn set_frame_count(&mut self, th: Value, len: Value) {
+        let off = Self::ci_field(crate::vm::thread::CiStack::LEN_OFFSET);
+        self.fb.ins().store(flags(), len, th, off);
+    }
+
+    /// Address just past frame `len - 1` of thread `th`: the top `CallInfo` is at
+    /// `end - size_of::<CallInfo>()`, a frame pushed next at `end`.
+    fn frames_end(&mut self, th: Value, len: Value) -> Value {
+        let off = Self::ci_field(crate::vm::thread::CiStack::PTR_OFFSET);
+        let cis = self.fb.ins().load(I64, flags(), th, off);
+        let size = std::mem::size_of::<crate::vm::thread::CallInfo>() as i64;
+        let byte_off = self.fb.ins().imul_imm_s(len, size);
+        self.fb.ins().iadd(cis, byte_off)
     }
 
     /// An instruction performed by a helper that may run Lua code, allocate or raise

@@ -260,10 +260,10 @@ impl Vm {
         nresults: i32,
     ) -> LuaResult<()> {
         let th: *mut LuaThread = self.th;
-        // SAFETY: (whole block) as `jit_call_impl`; the callee's frame is the top frame and its
-        // base is `func + 1` until a vararg proto's first instruction VARARGPREP (an exit at
-        // pc 0, before any register is touched) moves it; we then re-enter at pc 1 with the
-        // frame's new base.
+        // SAFETY: (whole block) caller contract: the callee's fresh frame is the top frame
+        // (index `ci_idx`) and `entry` is its proto's stub, which is what `jit_start_frame`
+        // needs; after it the top frame is still the callee's (or its tail callee's), as
+        // `jit_finish_callee` needs.
         unsafe {
             let ci_idx = (&(*th).ci).len() - 1;
             let r = self.jit_start_frame(entry, cl, ci_idx);

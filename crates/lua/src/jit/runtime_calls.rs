@@ -219,6 +219,20 @@ pub unsafe extern "C" fn jit_set(
             *s = v;
             return DONE;
         }
+        store_absent(vm, tp, key, v, pc)
+    }
+}
+
+/// The interpreter's `set_slow` for a key that holds no value in the table `tp`, as far as
+/// compiled code may do it: with `__newindex` known absent, save the pc (`set_slow` is
+/// protected) and fill the nil slot or insert the key when that needs no resize ([`DONE`]);
+/// anything else is [`EXIT`].
+///
+/// # Safety
+/// `vm` is the running VM, `tp` a live table, `key` an integer or short string.
+unsafe fn store_absent(vm: *const Vm, tp: *mut LuaTable, key: Value, v: Value, pc: u64) -> i32 {
+    // SAFETY: caller contract.
+    unsafe {
         if !tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
             return EXIT;
         }
@@ -252,16 +266,7 @@ pub unsafe extern "C" fn jit_set_absent(
         if t.tag != TAG_TABLE {
             return EXIT;
         }
-        let tp = t.payload as *mut LuaTable;
-        if !tm_known_absent((*tp).metatable, TagMethod::NewIndex) {
-            return EXIT;
-        }
-        save_pc(vm, pc);
-        if (*tp).set_no_resize(*key, *v) {
-            DONE
-        } else {
-            EXIT
-        }
+        store_absent(vm, t.payload as *mut LuaTable, *key, *v, pc)
     }
 }
 
