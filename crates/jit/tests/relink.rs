@@ -86,13 +86,18 @@ fn relink_while_mutators_run() {
     let announced = Arc::new(AtomicI64::new(0));
     let published = Arc::new(AtomicI64::new(0));
     let done = Arc::new(AtomicBool::new(false));
+    // Workers that made their first call: relinking starts only when all have, so the test
+    // exercises concurrent calls even when spawning threads is slow (a loaded 2-core CI
+    // machine once finished all rounds before any worker ran).
+    let started = Arc::new(AtomicI64::new(0));
     let workers: Vec<_> = (0..2)
         .map(|t| {
-            let (rt, announced, published, done) = (
+            let (rt, announced, published, done, started) = (
                 rt.clone(),
                 announced.clone(),
                 published.clone(),
                 done.clone(),
+                started.clone(),
             );
             std::thread::spawn(move || {
                 let handle = rt.register_thread();
@@ -111,12 +116,18 @@ fn relink_while_mutators_run() {
                         "g({x}) = {r}, gens {lo}..={hi}"
                     );
                     calls += 1;
+                    if calls == 1 {
+                        started.fetch_add(1, Ordering::AcqRel);
+                    }
                     handle.poll();
                 }
                 calls
             })
         })
         .collect();
+    while started.load(Ordering::Acquire) < 2 {
+        std::thread::yield_now();
+    }
     let rounds = 200;
     for k in 1..=rounds {
         let new = install_h(&rt, h, k);
