@@ -512,7 +512,7 @@ impl Tx<'_> {
                 self.get_helper(pc, i, key);
             }
             OpCode::SETTABLE | OpCode::SETI => {
-                // Inline array-part store into an existing (non-nil) slot.
+                // Inline array-part store (a non-nil slot, or any slot of a table without metatable).
                 let (key, kint) = if i.op() == OpCode::SETI {
                     (self.fb.ins().iconst(I64, i.b() as i64), None)
                 } else {
@@ -759,7 +759,8 @@ impl Tx<'_> {
 
     /// Array-part probe of the table in register `t` at integer key `key` (`kint`: a condition
     /// that the key is an integer, when not statically known). Returns `((hit, slot_ptr), miss)`:
-    /// `hit` is entered when `R[t]` is a table, `1 <= key <= asize` and the slot is not nil.
+    /// `hit` is entered when `R[t]` is a table, `1 <= key <= asize`, and the slot is not nil or
+    /// the table has no metatable.
     fn array_slot(&mut self, t: u32, key: Value, kint: Option<Value>) -> ((Block, Value), Block) {
         let miss = self.fb.create_block();
         let tt = self.tag(t);
@@ -794,7 +795,18 @@ impl Tx<'_> {
             .ins()
             .icmp_imm_s(IntCC::NotEqual, st, TAG_NIL as i64);
         let hit = self.fb.create_block();
-        self.fb.ins().brif(nn, hit, &[], miss, &[]);
+        let nil_slot = self.fb.create_block();
+        self.fb.ins().brif(nn, hit, &[], nil_slot, &[]);
+        // A nil slot is a raw hit too when the table has no metatable (no `__index` or
+        // `__newindex` can apply): reads give nil, stores fill it.
+        self.fb.switch_to_block(nil_slot);
+        let mt = self.fb.ins().load(
+            I64,
+            flags(),
+            tp,
+            std::mem::offset_of!(LuaTable, metatable) as i32,
+        );
+        self.fb.ins().brif(mt, miss, &[], hit, &[]);
         ((hit, slot), miss)
     }
 

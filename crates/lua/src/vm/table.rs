@@ -70,6 +70,9 @@ pub struct LuaTable {
     inline_bytes: u32,
     /// Does `node` point into the table's own block (right after the object)?
     inline_node: bool,
+    /// The border [`LuaTable::length`] found last inside the array part (a hint like lua5.4's
+    /// `alimit`: checked before use, so stores need not maintain it).
+    len_hint: Cell<u32>,
     /// The metatable, or null.
     pub metatable: *mut LuaTable,
 }
@@ -318,6 +321,7 @@ impl LuaTable {
             lastfree: 0,
             inline_bytes: 0,
             inline_node: false,
+            len_hint: Cell::new(0),
             metatable: std::ptr::null_mut(),
         };
         t.set_node_vector(nhash);
@@ -361,6 +365,7 @@ impl LuaTable {
                 lastfree: nnodes as u32,
                 inline_bytes: nbytes as u32,
                 inline_node: true,
+                len_hint: Cell::new(0),
                 metatable: std::ptr::null_mut(),
             });
             p
@@ -830,6 +835,19 @@ impl LuaTable {
             if j >= 2 && !arr[j - 2].is_nil() {
                 return (j - 1) as i64;
             }
+            // The last border found, or the one after it (a sequence grown by one by
+            // `t[#t + 1] = v`), without the binary search when still a border.
+            let h = self.len_hint.get() as usize;
+            if h < j {
+                let border = |b: usize| (b == 0 || !arr[b - 1].is_nil()) && arr[b].is_nil();
+                if border(h) {
+                    return h as i64;
+                }
+                if h + 1 < j && border(h + 1) {
+                    self.len_hint.set(h as u32 + 1);
+                    return h as i64 + 1;
+                }
+            }
             let (mut i, mut j) = (0usize, j);
             while j - i > 1 {
                 let m = (i + j) / 2;
@@ -839,6 +857,7 @@ impl LuaTable {
                     i = m;
                 }
             }
+            self.len_hint.set(i as u32);
             return i as i64;
         }
         if self.node.is_null() || self.get_int_hash(j as i64 + 1).is_nil() {
