@@ -23,6 +23,7 @@
 //! [`super::runtime_calls`]. An instruction that can raise, allocate or call out is an exit.
 
 use super::runtime_calls::{DONE, EXIT, TO_MMBIN};
+use super::types::{self, Ty};
 use crate::opcode::{Instruction, OpCode, TagMethod};
 use crate::vm::Vm;
 use crate::vm::function::{Proto, UpVal};
@@ -138,6 +139,10 @@ struct Tx<'a> {
     k: &'a [LuaValue],
     code: &'a [Instruction],
     exits: usize,
+    /// Static type knowledge ([`types`]): the analysis inputs, and the state at the start of
+    /// the instruction being translated.
+    tcx: types::Ctx<'a>,
+    cur: Vec<Ty>,
 }
 
 /// Translate `proto` to CLIF. Errors are reasons to stay in the interpreter.
@@ -171,6 +176,27 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         .iter()
         .map(|&b| fb.func.dfg.block_call(b, &[]))
         .collect();
+    // Static type knowledge; an entry by the dispatch at an instruction with knowledge first
+    // checks that the frame matches it (the interpreter did not perform the speculative
+    // guards), and otherwise returns that pc to the interpreter.
+    let tcx = types::Ctx {
+        code,
+        k: &proto.k,
+        feedback: &proto.feedback,
+        nregs: proto.src.max_stack as usize,
+    };
+    let known = types::infer(&tcx);
+    let mut table = table;
+    let mut guards = Vec::new();
+    for (pc, st) in known.iter().enumerate() {
+        let Some(st) = st else { continue };
+        if pc == 0 || st.iter().all(|&t| t == Ty::Any) {
+            continue;
+        }
+        let g = fb.create_block();
+        table[pc] = fb.func.dfg.block_call(g, &[]);
+        guards.push((pc, g));
+    }
     let jt = fb.create_jump_table(JumpTableData::new(def, &table));
     // Entry pcs beyond u32 cannot occur (code length < 2^32); guard anyway via the default.
     let big = fb
@@ -185,6 +211,29 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
     fb.ins().brif(pc, table, &[], blocks[0], &[]);
     fb.switch_to_block(table);
     fb.ins().br_table(idx, jt);
+    for (pc, g) in guards {
+        fb.switch_to_block(g);
+        let pcv = fb.ins().iconst(I64, pc as i64);
+        let st = known[pc].as_deref().unwrap_or(&[]);
+        for (r, &t) in st.iter().enumerate() {
+            if t == Ty::Any {
+                continue;
+            }
+            let tag = fb.ins().load(I64, flags(), base, (r as i32) * 16 + 8);
+            let bad = match t.tag() {
+                Some(want) => fb.ins().icmp_imm_s(IntCC::NotEqual, tag, want as i64),
+                None => {
+                    // Num: TAG_INT or TAG_FLOAT (consecutive).
+                    let d = fb.ins().iadd_imm_s(tag, -(TAG_INT as i64));
+                    fb.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, d, 1)
+                }
+            };
+            let ok = fb.create_block();
+            fb.ins().brif(bad, exit, &[BlockArg::Value(pcv)], ok, &[]);
+            fb.switch_to_block(ok);
+        }
+        fb.ins().jump(blocks[pc], &[]);
+    }
 
     let mut tx = Tx {
         fb,
@@ -201,8 +250,12 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         k: &proto.k,
         code,
         exits: 0,
+        tcx,
+        cur: Vec::new(),
     };
+    let nregs = tx.tcx.nregs;
     for (pc, &i) in code.iter().enumerate() {
+        tx.cur = known[pc].clone().unwrap_or_else(|| vec![Ty::Any; nregs]);
         tx.fb.switch_to_block(tx.blocks[pc]);
         tx.instruction(pc, i);
     }
@@ -576,25 +629,37 @@ impl Tx<'_> {
             }
             OpCode::ADDI => self.addi(pc, i),
             OpCode::UNM => {
-                let t = self.tag(i.b());
-                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
-                let (ib, nb) = self.branch(is_int);
-                self.fb.switch_to_block(ib);
-                let x = self.payload(i.b());
-                let r = self.fb.ins().ineg(x);
-                self.store(a, r, TAG_INT);
-                self.goto(pc + 1);
-                self.fb.switch_to_block(nb);
-                let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
-                let (fb_, eb) = self.branch(is_f);
+                let kb = self.known(i.b());
+                if kb != Ty::Float {
+                    let (ib, nb) = if kb == Ty::Int {
+                        let (ib, nb) = (self.fb.create_block(), self.fb.create_block());
+                        self.fb.ins().jump(ib, &[]);
+                        (ib, nb)
+                    } else {
+                        let t = self.tag(i.b());
+                        let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+                        self.branch(is_int)
+                    };
+                    self.fb.switch_to_block(ib);
+                    let x = self.payload(i.b());
+                    let r = self.fb.ins().ineg(x);
+                    self.store_typed(a, r, TAG_INT);
+                    self.goto(pc + 1);
+                    self.fb.switch_to_block(nb);
+                }
+                let (fb_, eb) = if kb == Ty::Float {
+                    let (fb_, eb) = (self.fb.create_block(), self.fb.create_block());
+                    self.fb.ins().jump(fb_, &[]);
+                    (fb_, eb)
+                } else {
+                    let t = self.tag(i.b());
+                    let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
+                    self.branch(is_f)
+                };
                 self.fb.switch_to_block(fb_);
                 let x = self.fpayload(i.b());
                 let r = self.fb.ins().fneg(x);
-                self.fb.ins().store(flags(), r, self.base, Self::off(a));
-                let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
-                self.fb
-                    .ins()
-                    .store(flags(), ft, self.base, Self::off(a) + 8);
+                self.store_typed(a, r, TAG_FLOAT);
                 self.goto(pc + 1);
                 self.fb.switch_to_block(eb);
                 self.exit_here(pc);
@@ -622,6 +687,9 @@ impl Tx<'_> {
             OpCode::JMP => {
                 let target = self.jmp_target(pc);
                 self.jump_to(pc, target);
+            }
+            OpCode::EQ | OpCode::LT | OpCode::LE if self.known_cmp(i).is_some() => {
+                self.cmp_known(pc, i)
             }
             OpCode::EQ => {
                 let (ta, tb) = (self.tag(a), self.tag(i.b()));
@@ -1605,6 +1673,55 @@ impl Tx<'_> {
         };
         let int_path = op != OpCode::DIV;
         let float_path = !matches!(op, OpCode::MOD | OpCode::BAND | OpCode::BOR | OpCode::BXOR);
+        // Known or speculated operand types ([`types`]): guards, then only the one path.
+        let plan = self.tcx.arith_plan(pc, i, &self.cur);
+        for (j, o) in [x, y].into_iter().enumerate() {
+            if let (Some(t), Opnd::Reg(r)) = (plan.guard[j], o) {
+                self.guard_tag(pc, r, t);
+            }
+        }
+        if plan.ty[0].exact() && plan.ty[1].exact() {
+            let ints = plan.ty[0] == Ty::Int && plan.ty[1] == Ty::Int;
+            if ints && int_path {
+                let slow = self.fb.create_block();
+                let (px, py) = (self.opnd_payload(x), self.opnd_payload(y));
+                let r = match op {
+                    OpCode::ADD => Some(self.fb.ins().iadd(px, py)),
+                    OpCode::SUB => Some(self.fb.ins().isub(px, py)),
+                    OpCode::MUL => Some(self.fb.ins().imul(px, py)),
+                    OpCode::BAND => Some(self.fb.ins().band(px, py)),
+                    OpCode::BOR => Some(self.fb.ins().bor(px, py)),
+                    OpCode::BXOR => Some(self.fb.ins().bxor(px, py)),
+                    _ => self.int_divmod(op == OpCode::MOD, px, py, y, slow),
+                };
+                if let Some(r) = r {
+                    self.store_typed(a, r, TAG_INT);
+                    self.goto(pc + 2);
+                }
+                self.fb.switch_to_block(slow);
+            } else if float_path {
+                let fx = self.opnd_as_f64(x, plan.ty[0]);
+                let fy = self.opnd_as_f64(y, plan.ty[1]);
+                let r = match op {
+                    OpCode::ADD => self.fb.ins().fadd(fx, fy),
+                    OpCode::SUB => self.fb.ins().fsub(fx, fy),
+                    OpCode::MUL => self.fb.ins().fmul(fx, fy),
+                    OpCode::DIV => self.fb.ins().fdiv(fx, fy),
+                    _ => {
+                        let q = self.fb.ins().fdiv(fx, fy);
+                        self.fb.ins().floor(q)
+                    }
+                };
+                self.store_typed(a, r, TAG_FLOAT);
+                self.goto(pc + 2);
+                return;
+            }
+            // Integer division by 0 or -1, float `%` and bitwise operations on floats: the
+            // (pure) helper.
+            let (p1, p2) = (self.opnd_ptr(x), self.opnd_ptr(y));
+            self.arith_helper(pc, i, p1, p2);
+            return;
+        }
         // Test floats first where the interpreter only ever saw floats here.
         let fb = self.feedback.get(pc).map_or(0, |c| c.get());
         let floats_first = float_path && fb == crate::vm::function::FEEDBACK_FLOAT;
@@ -1647,7 +1764,7 @@ impl Tx<'_> {
                     _ => self.int_divmod(op == OpCode::MOD, px, py, y, slow),
                 };
                 if let Some(r) = r {
-                    self.store(a, r, TAG_INT);
+                    self.store_typed(a, r, TAG_INT);
                     self.goto(pc + 2);
                 }
             } else {
@@ -1666,11 +1783,7 @@ impl Tx<'_> {
                         self.fb.ins().floor(q)
                     }
                 };
-                self.fb.ins().store(flags(), r, self.base, Self::off(a));
-                let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
-                self.fb
-                    .ins()
-                    .store(flags(), ft, self.base, Self::off(a) + 8);
+                self.store_typed(a, r, TAG_FLOAT);
                 self.goto(pc + 2);
             }
             self.fb.switch_to_block(miss);
@@ -1679,6 +1792,48 @@ impl Tx<'_> {
         self.fb.switch_to_block(slow);
         let (p1, p2) = (self.opnd_ptr(x), self.opnd_ptr(y));
         self.arith_helper(pc, i, p1, p2);
+    }
+
+    /// Operand `o`, known to be of type `t` (`Int` or `Float`), as an `f64` (`cast_num`).
+    fn opnd_as_f64(&mut self, o: Opnd, t: Ty) -> Value {
+        if t == Ty::Float {
+            return self.opnd_f64(o);
+        }
+        match o {
+            Opnd::K(v, _) => self.fb.ins().f64const(v.as_int().unwrap_or(0) as f64),
+            Opnd::Reg(_) => {
+                let p = self.opnd_payload(o);
+                self.fb.ins().fcvt_from_sint(F64, p)
+            }
+        }
+    }
+
+    /// Leave to the interpreter at `pc` unless register `r` has type `t` (`Int` or `Float`).
+    fn guard_tag(&mut self, pc: usize, r: u32, t: Ty) {
+        let Some(want) = t.tag() else { return };
+        let tag = self.tag(r);
+        let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, want as i64);
+        let (go, fail) = self.branch(ok);
+        self.fb.switch_to_block(fail);
+        self.exit_at(pc);
+        self.fb.switch_to_block(go);
+    }
+
+    /// What is known about register `r` at the start of the current instruction.
+    fn known(&self, r: u32) -> Ty {
+        types::ty_at(&self.cur, r)
+    }
+
+    /// Store `payload` with `tag` into register `r`, leaving out the tag store when the slot
+    /// is known to hold that tag already (only for an instruction that writes `r` once).
+    fn store_typed(&mut self, r: u32, payload: Value, tag: u64) {
+        self.fb
+            .ins()
+            .store(flags(), payload, self.base, Self::off(r));
+        if self.known(r).tag() != Some(tag) {
+            let t = self.fb.ins().iconst(I64, tag as i64);
+            self.fb.ins().store(flags(), t, self.base, Self::off(r) + 8);
+        }
     }
 
     /// A float operand (`o` is known to hold a float) as an `f64`.
@@ -1772,16 +1927,67 @@ impl Tx<'_> {
         self.exit_at(pc);
     }
 
+    /// Both operands of `EQ`/`LT`/`LE` known integers, or both known floats: that type.
+    fn known_cmp(&self, i: Instruction) -> Option<Ty> {
+        self.tcx.eq_inline(i, &self.cur)
+    }
+
+    /// `EQ`, `LT`, `LE` on two registers known to be integers or floats: one compare (no
+    /// helper; `EQ` on numbers has no metamethod).
+    fn cmp_known(&mut self, pc: usize, i: Instruction) {
+        let (a, b) = (i.a(), i.b());
+        let c = if self.known_cmp(i) == Some(Ty::Int) {
+            let (x, y) = (self.payload(a), self.payload(b));
+            let cc = match i.op() {
+                OpCode::EQ => IntCC::Equal,
+                OpCode::LT => IntCC::SignedLessThan,
+                _ => IntCC::SignedLessThanOrEqual,
+            };
+            self.fb.ins().icmp(cc, x, y)
+        } else {
+            let (x, y) = (self.fpayload(a), self.fpayload(b));
+            let cc = match i.op() {
+                OpCode::EQ => FloatCC::Equal,
+                OpCode::LT => FloatCC::LessThan,
+                _ => FloatCC::LessThanOrEqual,
+            };
+            self.fb.ins().fcmp(cc, x, y)
+        };
+        self.condjump(pc, c, i.k());
+    }
+
     fn addi(&mut self, pc: usize, i: Instruction) {
         let (a, b) = (i.a(), i.b());
         let imm = i.sc() as i64;
+        let plan = self.tcx.arith_plan(pc, i, &self.cur);
+        if let Some(t) = plan.guard[0] {
+            self.guard_tag(pc, b, t);
+        }
+        match plan.ty[0] {
+            Ty::Int => {
+                let x = self.payload(b);
+                let r = self.fb.ins().iadd_imm_s(x, imm);
+                self.store_typed(a, r, TAG_INT);
+                self.goto(pc + 2);
+                return;
+            }
+            Ty::Float => {
+                let x = self.fpayload(b);
+                let y = self.fb.ins().f64const(imm as f64);
+                let r = self.fb.ins().fadd(x, y);
+                self.store_typed(a, r, TAG_FLOAT);
+                self.goto(pc + 2);
+                return;
+            }
+            _ => {}
+        }
         let t = self.tag(b);
         let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
         let (ib, nb) = self.branch(is_int);
         self.fb.switch_to_block(ib);
         let x = self.payload(b);
         let r = self.fb.ins().iadd_imm_s(x, imm);
-        self.store(a, r, TAG_INT);
+        self.store_typed(a, r, TAG_INT);
         self.goto(pc + 2);
         self.fb.switch_to_block(nb);
         let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
@@ -1790,11 +1996,7 @@ impl Tx<'_> {
         let x = self.fpayload(b);
         let y = self.fb.ins().f64const(imm as f64);
         let r = self.fb.ins().fadd(x, y);
-        self.fb.ins().store(flags(), r, self.base, Self::off(a));
-        let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
-        self.fb
-            .ins()
-            .store(flags(), ft, self.base, Self::off(a) + 8);
+        self.store_typed(a, r, TAG_FLOAT);
         self.goto(pc + 2);
         self.fb.switch_to_block(mb);
         self.exit_at(pc + 1);
@@ -1805,9 +2007,26 @@ impl Tx<'_> {
         let a = i.a();
         let im = i.sb() as i64;
         let op = i.op();
-        let t = self.tag(a);
-        let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
-        let (ib, nb) = self.branch(is_int);
+        let (ib, nb) = match self.known(a) {
+            // Known integer / float: only that path (the other block is unreachable).
+            Ty::Int => {
+                let ib = self.fb.create_block();
+                let nb = self.fb.create_block();
+                self.fb.ins().jump(ib, &[]);
+                (ib, nb)
+            }
+            Ty::Float => {
+                let ib = self.fb.create_block();
+                let nb = self.fb.create_block();
+                self.fb.ins().jump(nb, &[]);
+                (ib, nb)
+            }
+            _ => {
+                let t = self.tag(a);
+                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+                self.branch(is_int)
+            }
+        };
         self.fb.switch_to_block(ib);
         let x = self.payload(a);
         let cc = match op {
@@ -1820,7 +2039,12 @@ impl Tx<'_> {
         let c = self.fb.ins().icmp_imm_s(cc, x, im);
         self.condjump(pc, c, i.k());
         self.fb.switch_to_block(nb);
-        let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
+        let is_f = if self.known(a) == Ty::Float {
+            self.fb.ins().iconst(I8, 1)
+        } else {
+            let t = self.tag(a);
+            self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64)
+        };
         let (fb_, other) = self.branch(is_f);
         self.fb.switch_to_block(fb_);
         let x = self.fpayload(a);
@@ -1849,9 +2073,24 @@ impl Tx<'_> {
     fn forloop(&mut self, pc: usize, i: Instruction) {
         let a = i.a();
         let target = pc + 1 - i.bx() as usize;
-        let st = self.tag(a + 2);
-        let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, st, TAG_INT as i64);
-        let (ib, fb_) = self.branch(is_int);
+        let (ib, fb_) = match self.known(a + 2) {
+            Ty::Int | Ty::Float => {
+                // The loop kind is known: the other path is unreachable.
+                let (ib, fb_) = (self.fb.create_block(), self.fb.create_block());
+                let go = if self.known(a + 2) == Ty::Int {
+                    ib
+                } else {
+                    fb_
+                };
+                self.fb.ins().jump(go, &[]);
+                (ib, fb_)
+            }
+            _ => {
+                let st = self.tag(a + 2);
+                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, st, TAG_INT as i64);
+                self.branch(is_int)
+            }
+        };
         // Integer loop.
         self.fb.switch_to_block(ib);
         let count = self.payload(a + 1);
@@ -1870,8 +2109,8 @@ impl Tx<'_> {
         let idx = self.payload(a);
         let step = self.payload(a + 2);
         let n = self.fb.ins().iadd(idx, step);
-        self.store(a, n, TAG_INT);
-        self.store(a + 3, n, TAG_INT);
+        self.store_typed(a, n, TAG_INT);
+        self.store_typed(a + 3, n, TAG_INT);
         self.goto(target);
         // Float loop.
         self.fb.switch_to_block(fb_);
@@ -1890,15 +2129,8 @@ impl Tx<'_> {
         self.fb.switch_to_block(cont);
         let go = self.poll(pc);
         self.fb.switch_to_block(go);
-        let ft = self.fb.ins().iconst(I64, TAG_FLOAT as i64);
-        self.fb.ins().store(flags(), n, self.base, Self::off(a));
-        self.fb
-            .ins()
-            .store(flags(), ft, self.base, Self::off(a) + 8);
-        self.fb.ins().store(flags(), n, self.base, Self::off(a + 3));
-        self.fb
-            .ins()
-            .store(flags(), ft, self.base, Self::off(a + 3) + 8);
+        self.store_typed(a, n, TAG_FLOAT);
+        self.store_typed(a + 3, n, TAG_FLOAT);
         self.goto(target);
     }
 

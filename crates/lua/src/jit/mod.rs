@@ -66,6 +66,7 @@ pub mod call;
 pub mod ops;
 pub mod runtime_calls;
 pub mod tiering;
+pub(crate) mod types;
 
 use crate::vm::Vm;
 use crate::vm::error::LuaResult;

@@ -35,12 +35,26 @@ pub struct Proto {
     pub jit: crate::jit::ProtoJit,
 }
 
-/// Feedback bit: an operand was an integer.
+/// Feedback bit: the operands were integers (arithmetic: both; `ADDI`: the register).
 pub const FEEDBACK_INT: u8 = 1;
-/// Feedback bit: an operand was a float.
+/// Feedback bit: the operands were floats (arithmetic: both; `ADDI`: the register).
 pub const FEEDBACK_FLOAT: u8 = 2;
 /// Feedback bit: some other type (or a metamethod) was seen.
 pub const FEEDBACK_OTHER: u8 = 4;
+/// Feedback bit: an arithmetic instruction had one integer and one float operand.
+pub const FEEDBACK_MIXED: u8 = 8;
+
+/// The feedback bit of an arithmetic instruction whose operands `t1`, `t2` (tags) are both
+/// numbers: [`FEEDBACK_INT`], [`FEEDBACK_FLOAT`] or [`FEEDBACK_MIXED`].
+#[inline(always)]
+pub fn number_feedback(t1: u64, t2: u64) -> u8 {
+    use crate::vm::value::TAG_INT;
+    match (t1 == TAG_INT, t2 == TAG_INT) {
+        (true, true) => FEEDBACK_INT,
+        (false, false) => FEEDBACK_FLOAT,
+        _ => FEEDBACK_MIXED,
+    }
+}
 
 impl Proto {
     /// The bytecode.

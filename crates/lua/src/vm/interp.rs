@@ -22,7 +22,9 @@
 use super::Vm;
 use super::arith;
 use super::error::LuaResult;
-use super::function::{FEEDBACK_FLOAT, FEEDBACK_INT, FEEDBACK_OTHER, LuaClosure, Proto};
+use super::function::{
+    FEEDBACK_FLOAT, FEEDBACK_INT, FEEDBACK_OTHER, LuaClosure, Proto, number_feedback,
+};
 use super::meta::Culprit;
 use super::table::LuaTable;
 use super::thread::{CIST_FRESH, CIST_TAIL, LuaThread};
@@ -223,7 +225,7 @@ impl Vm {
                             reg!($i.a()) = Value::int($iop(v1.ival(), v2.ival()));
                             pc += 1;
                         } else if let (Some(x), Some(y)) = (v1.as_f64(), v2.as_f64()) {
-                            feedback!(FEEDBACK_FLOAT);
+                            feedback!(number_feedback(v1.tag, v2.tag));
                             reg!($i.a()) = Value::float($fop(x, y));
                             pc += 1;
                         }
@@ -234,7 +236,7 @@ impl Vm {
                         let v1: Value = $v1;
                         let v2: Value = $v2;
                         if let (Some(x), Some(y)) = (v1.as_f64(), v2.as_f64()) {
-                            feedback!(FEEDBACK_FLOAT);
+                            feedback!(number_feedback(v1.tag, v2.tag));
                             reg!($i.a()) = Value::float($fop(x, y));
                             pc += 1;
                         }

@@ -1,0 +1,492 @@
+//! Static type knowledge for the tier-1 translator: which registers are known to hold an
+//! integer, a float or some number at each instruction boundary, so that [`super::baseline`]
+//! can leave out tag checks and tag stores.
+//!
+//! # The lattice and the analysis
+//! Per register a [`Ty`]: `Any` ⊐ `Num` ⊐ {`Int`, `Float`}. [`infer`] is a forward "must"
+//! data-flow analysis over the bytecode's control-flow graph (a worklist to the fixpoint,
+//! meeting the states of all incoming edges); its result, per instruction, is a state that
+//! holds in the VM slots whenever compiled code reaches that instruction's block by a jump
+//! inside the function. Knowledge comes from constants (`LOADI`, `LOADK`, ...), from
+//! arithmetic on known operands, from numeric `for` loops, and from the checks the generated
+//! code performs (after an inline arithmetic operation its register operands are numbers).
+//!
+//! # Speculation
+//! Where the interpreter's type feedback for an arithmetic instruction saw a single operand
+//! combination (`FEEDBACK_INT`, `FEEDBACK_FLOAT`, or `FEEDBACK_MIXED` with one operand of
+//! known type) and never a metamethod, the translator **guards** the register operands' tags
+//! and leaves to the interpreter at the instruction when a guard fails (an eager deopt: the
+//! frame is exact in its slots, so the interpreter simply re-executes the instruction). After
+//! the guard the operand's type is exact. Without feedback (`--jit=eager`) nothing is
+//! speculated.
+//!
+//! # What kills knowledge
+//! Lua code can change the registers of a frame that is suspended in a call: through an open
+//! upvalue (a closure capturing the local) or `debug.setlocal`. So every instruction whose
+//! compiled form may run Lua code and then continue in compiled code (calls, table accesses
+//! with their metamethod paths, `CONCAT`, `CLOSURE`, ...) ends with nothing known. The
+//! instructions that keep knowledge run only inline code and the pure helpers of
+//! [`super::runtime_calls`] (no allocation, no Lua code); their other paths leave to the
+//! interpreter.
+//!
+//! # Entries
+//! Compiled code is also entered at any instruction by the entry dispatch (OSR, resumption).
+//! The interpreter does not perform the speculative guards, so a state derived from them need
+//! not hold there: the translator guards every known register at such an entry and returns to
+//! the interpreter when one does not match (see `baseline::translate`).
+
+use crate::opcode::{Instruction, OpCode};
+use crate::vm::function::{FEEDBACK_FLOAT, FEEDBACK_INT, FEEDBACK_MIXED, FEEDBACK_OTHER};
+use crate::vm::value::Value as LuaValue;
+use crate::vm::value::{TAG_FLOAT, TAG_INT};
+use std::cell::Cell;
+
+/// What is known about a register's value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Ty {
+    /// Nothing.
+    Any,
+    /// An integer or a float.
+    Num,
+    /// An integer (`TAG_INT`).
+    Int,
+    /// A float (`TAG_FLOAT`).
+    Float,
+}
+
+impl Ty {
+    /// The greatest lower bound: what holds on both of two incoming edges.
+    pub(crate) fn meet(self, o: Ty) -> Ty {
+        if self == o {
+            self
+        } else if self != Ty::Any && o != Ty::Any {
+            Ty::Num
+        } else {
+            Ty::Any
+        }
+    }
+    /// The exact tag, for `Int` and `Float`.
+    pub(crate) fn tag(self) -> Option<u64> {
+        match self {
+            Ty::Int => Some(TAG_INT),
+            Ty::Float => Some(TAG_FLOAT),
+            _ => None,
+        }
+    }
+    /// Is the tag known exactly?
+    pub(crate) fn exact(self) -> bool {
+        matches!(self, Ty::Int | Ty::Float)
+    }
+    /// The type of a constant.
+    pub(crate) fn of(v: LuaValue) -> Ty {
+        match v.tag() {
+            TAG_INT => Ty::Int,
+            TAG_FLOAT => Ty::Float,
+            _ => Ty::Any,
+        }
+    }
+}
+
+/// An operand of an arithmetic instruction, for planning: a register or a known type.
+#[derive(Clone, Copy)]
+pub(crate) enum Src {
+    Reg(u32),
+    Const(Ty),
+}
+
+/// How the translator compiles one arithmetic instruction (shared by the analysis and the
+/// code generator, so that both agree).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ArithPlan {
+    /// Tag guards on the first / second operand register (exit at the instruction on failure).
+    pub(crate) guard: [Option<Ty>; 2],
+    /// Operand types after the guards.
+    pub(crate) ty: [Ty; 2],
+    /// The result's type on every path that continues at the next instruction.
+    pub(crate) result: Ty,
+}
+
+/// The operation of an arithmetic instruction with its `K`/immediate form folded away.
+pub(crate) fn base_op(op: OpCode) -> OpCode {
+    match op {
+        OpCode::ADDK | OpCode::ADDI => OpCode::ADD,
+        OpCode::SUBK => OpCode::SUB,
+        OpCode::MULK => OpCode::MUL,
+        OpCode::DIVK => OpCode::DIV,
+        OpCode::MODK => OpCode::MOD,
+        OpCode::POWK => OpCode::POW,
+        OpCode::IDIVK => OpCode::IDIV,
+        OpCode::BANDK => OpCode::BAND,
+        OpCode::BORK => OpCode::BOR,
+        OpCode::BXORK => OpCode::BXOR,
+        OpCode::SHRI => OpCode::SHR,
+        OpCode::SHLI => OpCode::SHL,
+        o => o,
+    }
+}
+
+/// Inputs of the analysis: the proto's code, constants and type feedback.
+pub(crate) struct Ctx<'a> {
+    pub(crate) code: &'a [Instruction],
+    pub(crate) k: &'a [LuaValue],
+    pub(crate) feedback: &'a [Cell<u8>],
+    /// Registers of the frame (`max_stack`).
+    pub(crate) nregs: usize,
+}
+
+impl Ctx<'_> {
+    fn fb(&self, pc: usize) -> u8 {
+        self.feedback.get(pc).map_or(0, |c| c.get())
+    }
+
+    /// The two operands of the arithmetic instruction `i`, or None when `i` is not one.
+    pub(crate) fn arith_srcs(&self, i: Instruction) -> Option<[Src; 2]> {
+        let kty = |c: u32| Src::Const(self.k.get(c as usize).map_or(Ty::Any, |&v| Ty::of(v)));
+        Some(match i.op() {
+            OpCode::ADD
+            | OpCode::SUB
+            | OpCode::MUL
+            | OpCode::DIV
+            | OpCode::MOD
+            | OpCode::POW
+            | OpCode::IDIV
+            | OpCode::BAND
+            | OpCode::BOR
+            | OpCode::BXOR
+            | OpCode::SHL
+            | OpCode::SHR => [Src::Reg(i.b()), Src::Reg(i.c())],
+            OpCode::ADDK
+            | OpCode::SUBK
+            | OpCode::MULK
+            | OpCode::DIVK
+            | OpCode::MODK
+            | OpCode::POWK
+            | OpCode::IDIVK
+            | OpCode::BANDK
+            | OpCode::BORK
+            | OpCode::BXORK => [Src::Reg(i.b()), kty(i.c())],
+            OpCode::ADDI | OpCode::SHRI | OpCode::SHLI => [Src::Reg(i.b()), Src::Const(Ty::Int)],
+            _ => return None,
+        })
+    }
+
+    /// The plan for the arithmetic instruction `i` at `pc` in state `st` (see the module doc).
+    pub(crate) fn arith_plan(&self, pc: usize, i: Instruction, st: &[Ty]) -> ArithPlan {
+        let op = base_op(i.op());
+        let srcs = self.arith_srcs(i).unwrap_or([Src::Const(Ty::Any); 2]);
+        let known = |s: Src| match s {
+            Src::Reg(r) => st.get(r as usize).copied().unwrap_or(Ty::Any),
+            Src::Const(t) => t,
+        };
+        let mut ty = [known(srcs[0]), known(srcs[1])];
+        let mut guard = [None, None];
+        // Speculate only where the inline paths exist and the feedback is one combination.
+        let inline_op = matches!(
+            op,
+            OpCode::ADD | OpCode::SUB | OpCode::MUL | OpCode::DIV | OpCode::MOD | OpCode::IDIV
+        );
+        let fb = self.fb(pc);
+        let mm = self.fb(pc + 1) & FEEDBACK_OTHER != 0 || fb & FEEDBACK_OTHER != 0;
+        if inline_op && !mm && !(ty[0].exact() && ty[1].exact()) {
+            let want = match fb {
+                FEEDBACK_INT => Some([Ty::Int, Ty::Int]),
+                FEEDBACK_FLOAT => Some([Ty::Float, Ty::Float]),
+                FEEDBACK_MIXED => {
+                    let other = |t: Ty| if t == Ty::Int { Ty::Float } else { Ty::Int };
+                    if ty[0].exact() {
+                        Some([ty[0], other(ty[0])])
+                    } else if ty[1].exact() {
+                        Some([other(ty[1]), ty[1]])
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            };
+            if let Some(w) = want {
+                for j in 0..2 {
+                    if let Src::Reg(_) = srcs[j]
+                        && !ty[j].exact()
+                    {
+                        guard[j] = Some(w[j]);
+                        ty[j] = w[j];
+                    }
+                }
+            }
+        }
+        let bitwise = matches!(
+            op,
+            OpCode::BAND | OpCode::BOR | OpCode::BXOR | OpCode::SHL | OpCode::SHR
+        );
+        let result = if bitwise {
+            Ty::Int
+        } else if matches!(op, OpCode::DIV | OpCode::POW) {
+            Ty::Float
+        } else if ty[0] == Ty::Int && ty[1] == Ty::Int {
+            Ty::Int
+        } else if ty[0].exact() && ty[1].exact() {
+            Ty::Float
+        } else {
+            Ty::Num
+        };
+        ArithPlan { guard, ty, result }
+    }
+
+    /// The state after an arithmetic instruction that continues at the next instruction:
+    /// register operands are numbers (exact after a guard), then `R[A]` is the result.
+    fn arith_after(&self, pc: usize, i: Instruction, st: &[Ty]) -> Vec<Ty> {
+        let plan = self.arith_plan(pc, i, st);
+        let srcs = self.arith_srcs(i).unwrap_or([Src::Const(Ty::Any); 2]);
+        let mut out = st.to_vec();
+        for (src, t) in srcs.into_iter().zip(plan.ty) {
+            if let Src::Reg(r) = src {
+                set(&mut out, r, if t == Ty::Any { Ty::Num } else { t });
+            }
+        }
+        set(&mut out, i.a(), plan.result);
+        out
+    }
+
+    /// Target of the `JMP` at `jmp_pc`.
+    fn jmp_target(&self, jmp_pc: usize) -> usize {
+        let sj = self.code.get(jmp_pc).map_or(0, |i| i.sj_field());
+        (jmp_pc as isize + 1 + sj as isize) as usize
+    }
+
+    /// Successor edges of the instruction at `pc` entered in state `st`, with the state on
+    /// each edge. Must list every jump the translator emits from the instruction's code to
+    /// another instruction's block (exits to the interpreter are not edges).
+    fn step(&self, pc: usize, st: &[Ty], out: &mut Vec<(usize, Vec<Ty>)>) {
+        let i = self.code[pc];
+        let a = i.a();
+        let mut next = |n: usize, s: Vec<Ty>| out.push((n, s));
+        let with = |r: u32, t: Ty| {
+            let mut s = st.to_vec();
+            set(&mut s, r, t);
+            s
+        };
+        match i.op() {
+            OpCode::MOVE => {
+                let t = st.get(i.b() as usize).copied().unwrap_or(Ty::Any);
+                next(pc + 1, with(a, t));
+            }
+            OpCode::LOADI => next(pc + 1, with(a, Ty::Int)),
+            OpCode::LOADF => next(pc + 1, with(a, Ty::Float)),
+            OpCode::LOADK => {
+                let t = self.k.get(i.bx() as usize).map_or(Ty::Any, |&v| Ty::of(v));
+                next(pc + 1, with(a, t));
+            }
+            OpCode::LOADKX => {
+                let t = self
+                    .code
+                    .get(pc + 1)
+                    .and_then(|n| self.k.get(n.ax_field() as usize))
+                    .map_or(Ty::Any, |&v| Ty::of(v));
+                next(pc + 2, with(a, t));
+            }
+            OpCode::LOADFALSE | OpCode::LOADTRUE | OpCode::GETUPVAL | OpCode::NOT => {
+                next(pc + 1, with(a, Ty::Any))
+            }
+            OpCode::LFALSESKIP => next(pc + 2, with(a, Ty::Any)),
+            OpCode::LOADNIL => {
+                let mut s = st.to_vec();
+                for j in 0..=i.b() {
+                    set(&mut s, a + j, Ty::Any);
+                }
+                next(pc + 1, s);
+            }
+            OpCode::SETUPVAL | OpCode::EXTRAARG => next(pc + 1, st.to_vec()),
+            OpCode::JMP => next(self.jmp_target(pc), st.to_vec()),
+            OpCode::ADD
+            | OpCode::SUB
+            | OpCode::MUL
+            | OpCode::DIV
+            | OpCode::MOD
+            | OpCode::POW
+            | OpCode::IDIV
+            | OpCode::BAND
+            | OpCode::BOR
+            | OpCode::BXOR
+            | OpCode::SHL
+            | OpCode::SHR
+            | OpCode::ADDK
+            | OpCode::SUBK
+            | OpCode::MULK
+            | OpCode::DIVK
+            | OpCode::MODK
+            | OpCode::POWK
+            | OpCode::IDIVK
+            | OpCode::BANDK
+            | OpCode::BORK
+            | OpCode::BXORK
+            | OpCode::ADDI
+            | OpCode::SHRI
+            | OpCode::SHLI => {
+                // The fast paths and the helper's DONE skip the MMBIN.
+                next(pc + 2, self.arith_after(pc, i, st));
+            }
+            OpCode::UNM => {
+                let t = st.get(i.b() as usize).copied().unwrap_or(Ty::Any);
+                let t = if t.exact() { t } else { Ty::Num };
+                let mut s = with(i.b(), t);
+                set(&mut s, a, t);
+                next(pc + 1, s);
+            }
+            OpCode::LT
+            | OpCode::LE
+            | OpCode::EQK
+            | OpCode::EQI
+            | OpCode::LTI
+            | OpCode::LEI
+            | OpCode::GTI
+            | OpCode::GEI
+            | OpCode::TEST => {
+                next(pc + 2, st.to_vec());
+                next(self.jmp_target(pc + 1), st.to_vec());
+            }
+            OpCode::EQ if self.eq_inline(i, st).is_some() => {
+                next(pc + 2, st.to_vec());
+                next(self.jmp_target(pc + 1), st.to_vec());
+            }
+            OpCode::TESTSET => {
+                next(pc + 2, st.to_vec());
+                let t = st.get(i.b() as usize).copied().unwrap_or(Ty::Any);
+                next(self.jmp_target(pc + 1), with(a, t));
+            }
+            OpCode::FORPREP => {
+                let (init, step) = (ty_at(st, a), ty_at(st, a + 2));
+                // jit_forprep runs an integer loop when init and step are integers, a float
+                // loop (all four floats) when they are numbers and not both integers, and
+                // leaves to the interpreter otherwise.
+                let run = if init == Ty::Int && step == Ty::Int {
+                    Ty::Int
+                } else if init == Ty::Float || step == Ty::Float {
+                    Ty::Float
+                } else {
+                    Ty::Num
+                };
+                let mut s = st.to_vec();
+                for j in 0..4 {
+                    set(&mut s, a + j, run);
+                }
+                next(pc + 1, s);
+                let mut s = st.to_vec();
+                for j in 0..4 {
+                    set(&mut s, a + j, Ty::Any);
+                }
+                next(pc + i.bx() as usize + 2, s);
+            }
+            OpCode::FORLOOP => {
+                let target = pc + 1 - i.bx() as usize;
+                next(pc + 1, st.to_vec());
+                let step = ty_at(st, a + 2);
+                if step != Ty::Float {
+                    let mut s = st.to_vec();
+                    for j in 0..4 {
+                        set(&mut s, a + j, Ty::Int);
+                    }
+                    next(target, s);
+                }
+                if step != Ty::Int {
+                    let mut s = st.to_vec();
+                    set(&mut s, a, Ty::Float);
+                    set(&mut s, a + 3, Ty::Float);
+                    next(target, s);
+                }
+            }
+            OpCode::TFORPREP => next(pc + 1 + i.bx() as usize, st.to_vec()),
+            OpCode::TFORLOOP => {
+                next(pc + 1, st.to_vec());
+                next(pc + 1 - i.bx() as usize, with(a + 2, Ty::Any));
+            }
+            _ => {
+                // May run Lua code and continue: nothing is known after it. Every possible
+                // continuation (the next instruction, the one after, a test's jump).
+                let none = vec![Ty::Any; st.len()];
+                next(pc + 1, none.clone());
+                next(pc + 2, none.clone());
+                if pc + 1 < self.code.len() && self.code[pc + 1].op() == OpCode::JMP {
+                    next(self.jmp_target(pc + 1), none);
+                }
+            }
+        }
+    }
+
+    /// `EQ` compiled without its helper (which may run `__eq`): both registers are known
+    /// integers, or both known floats. Returns that type.
+    pub(crate) fn eq_inline(&self, i: Instruction, st: &[Ty]) -> Option<Ty> {
+        let (x, y) = (ty_at(st, i.a()), ty_at(st, i.b()));
+        (x == y && x.exact()).then_some(x)
+    }
+}
+
+/// The known type of register `r` in `st`.
+pub(crate) fn ty_at(st: &[Ty], r: u32) -> Ty {
+    st.get(r as usize).copied().unwrap_or(Ty::Any)
+}
+
+fn set(st: &mut [Ty], r: u32, t: Ty) {
+    if let Some(x) = st.get_mut(r as usize) {
+        *x = t;
+    }
+}
+
+/// The state at each instruction boundary reached by a jump inside the function (`None`:
+/// only entered from the dispatch, if at all). The frame start (pc 0) knows nothing.
+pub(crate) fn infer(cx: &Ctx<'_>) -> Vec<Option<Vec<Ty>>> {
+    let n = cx.code.len();
+    let mut at: Vec<Option<Vec<Ty>>> = vec![None; n];
+    at[0] = Some(vec![Ty::Any; cx.nregs]);
+    let mut work = vec![0usize];
+    let mut queued = vec![false; n];
+    queued[0] = true;
+    let mut out = Vec::new();
+    while let Some(pc) = work.pop() {
+        queued[pc] = false;
+        let Some(st) = at[pc].clone() else { continue };
+        out.clear();
+        cx.step(pc, &st, &mut out);
+        for (succ, s) in out.drain(..) {
+            if succ >= n {
+                continue;
+            }
+            let changed = match &mut at[succ] {
+                None => {
+                    at[succ] = Some(s);
+                    true
+                }
+                Some(old) => {
+                    let mut ch = false;
+                    for (o, x) in old.iter_mut().zip(&s) {
+                        let m = o.meet(*x);
+                        if m != *o {
+                            *o = m;
+                            ch = true;
+                        }
+                    }
+                    ch
+                }
+            };
+            if changed && !queued[succ] {
+                queued[succ] = true;
+                work.push(succ);
+            }
+        }
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meet_is_a_lattice() {
+        use Ty::*;
+        assert_eq!(Int.meet(Int), Int);
+        assert_eq!(Int.meet(Float), Num);
+        assert_eq!(Num.meet(Float), Num);
+        assert_eq!(Any.meet(Int), Any);
+        assert_eq!(Float.meet(Any), Any);
+    }
+}
