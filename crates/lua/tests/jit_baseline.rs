@@ -4,7 +4,7 @@
 //! is installed the interpreter's output is also checked against PUC-Lua on the snippets that
 //! print no tracebacks.
 
-use moonlift_lua::jit::{JitConfig, JitMode};
+use moonlift_lua::jit::{JitConfig, JitCounters, JitMode};
 use moonlift_lua::vm::Vm;
 use std::cell::RefCell;
 use std::io::Write;
@@ -24,7 +24,7 @@ impl Write for Capture {
 }
 
 /// Runs `src` under `mode` (adaptive thresholds `threshold`); returns output + error + counters.
-fn run(src: &str, mode: JitMode, threshold: u32) -> (String, u64) {
+fn run(src: &str, mode: JitMode, threshold: u32) -> (String, JitCounters) {
     let mut vm = Vm::new();
     moonlift_lua::stdlib::open_libs(&mut vm);
     vm.set_jit_config(JitConfig {
@@ -46,10 +46,10 @@ fn run(src: &str, mode: JitMode, threshold: u32) -> (String, u64) {
         }
     }
     let _ = vm.stdout().flush();
-    let compiled = vm.jit_stats().compiled;
+    let counters = vm.jit_stats();
     drop(vm);
     let out = String::from_utf8_lossy(&cap.0.borrow()).into_owned();
-    (out, compiled)
+    (out, counters)
 }
 
 fn lua54(src: &str) -> Option<String> {
@@ -70,8 +70,11 @@ fn check(src: &str, puc: bool) {
     let (off, n_off) = run(src, JitMode::Off, 1000);
     let (eager, n_eager) = run(src, JitMode::Eager, 1000);
     let (osr, _) = run(src, JitMode::On, 1);
-    assert_eq!(n_off, 0, "off mode must not compile");
-    assert!(n_eager > 0, "eager mode compiled nothing for:\n{src}");
+    assert_eq!(n_off.compiled, 0, "off mode must not compile");
+    assert!(
+        n_eager.compiled > 0,
+        "eager mode compiled nothing for:\n{src}"
+    );
     assert_eq!(off, eager, "off vs eager differ for:\n{src}");
     assert_eq!(off, osr, "off vs adaptive(threshold 1) differ for:\n{src}");
     if puc && let Some(expected) = lua54(src) {
@@ -252,4 +255,40 @@ print(#log, s, t[4], t[8], c, a[1.0], a[2^53])
 "#,
         true,
     );
+}
+
+/// Speculation that keeps failing (an accumulator that turns float after warm-up, in a
+/// function and in an OSR-entered loop) makes the proto recompile once with the interpreter's
+/// newer feedback, and the results stay those of the interpreter.
+#[test]
+fn failed_speculation_recompiles_once() {
+    let src = r#"
+local function acc(n, late)
+  local s = 0
+  for i = 1, n do
+    if i == late then s = s + 0.5 end
+    s = s + i * 2
+  end
+  return s
+end
+local t = 0
+for r = 1, 300 do t = t + acc(50, r > 200 and 10 or -1) end
+print(t, math.type(t))
+local u = 0
+for i = 1, 5000 do
+  if i == 4000 then u = u + 0.25 end
+  u = u + i
+end
+print(u, math.type(u))
+"#;
+    let (off, _) = run(src, JitMode::Off, 1000);
+    let (on, c) = run(src, JitMode::On, 100);
+    assert_eq!(off, on);
+    assert!(off.contains("float"), "{off}");
+    // `acc` (its guards fail in every call after r = 200) and the main chunk (its loop entry
+    // no longer matches once u is a float) are each recompiled exactly once.
+    assert_eq!(c.recompiled, 2, "{c:?}");
+    if let Some(expected) = lua54(src) {
+        assert_eq!(off, expected);
+    }
 }

@@ -143,6 +143,8 @@ struct Tx<'a> {
     /// the instruction being translated.
     tcx: types::Ctx<'a>,
     cur: Vec<Ty>,
+    /// Address of the proto's failed-guard counter.
+    deopts: i64,
 }
 
 /// Translate `proto` to CLIF. Errors are reasons to stay in the interpreter.
@@ -186,6 +188,8 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         nregs: proto.src.max_stack as usize,
     };
     let known = types::infer(&tcx);
+    // `ProtoJit::deopts`, counted by failed guards (the proto outlives its code).
+    let deopts = &proto.jit.deopts as *const std::cell::Cell<u32> as i64;
     let mut table = table;
     let mut guards = Vec::new();
     for (pc, st) in known.iter().enumerate() {
@@ -229,7 +233,11 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
                 }
             };
             let ok = fb.create_block();
-            fb.ins().brif(bad, exit, &[BlockArg::Value(pcv)], ok, &[]);
+            let fail = fb.create_block();
+            fb.ins().brif(bad, fail, &[], ok, &[]);
+            fb.switch_to_block(fail);
+            count_deopt(&mut fb, deopts);
+            fb.ins().jump(exit, &[BlockArg::Value(pcv)]);
             fb.switch_to_block(ok);
         }
         fb.ins().jump(blocks[pc], &[]);
@@ -252,6 +260,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         exits: 0,
         tcx,
         cur: Vec::new(),
+        deopts,
     };
     let nregs = tx.tcx.nregs;
     for (pc, &i) in code.iter().enumerate() {
@@ -270,6 +279,14 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         bytecodes: code.len(),
         exits,
     })
+}
+
+/// Increment the `u32` failed-guard counter at `addr` ([`crate::jit::ProtoJit::deopts`]).
+fn count_deopt(fb: &mut FunctionBuilder<'_>, addr: i64) {
+    let p = fb.ins().iconst(I64, addr);
+    let n = fb.ins().load(I32, flags(), p, 0);
+    let n = fb.ins().iadd_imm_s(n, 1);
+    fb.ins().store(flags(), n, p, 0);
 }
 
 impl Tx<'_> {
@@ -1815,6 +1832,7 @@ impl Tx<'_> {
         let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, want as i64);
         let (go, fail) = self.branch(ok);
         self.fb.switch_to_block(fail);
+        count_deopt(&mut self.fb, self.deopts);
         self.exit_at(pc);
         self.fb.switch_to_block(go);
     }

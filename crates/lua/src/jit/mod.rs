@@ -136,7 +136,18 @@ pub struct ProtoJit {
     /// GC hands it back when the proto dies so its code is retired and freed
     /// ([`tiering`] "Code lifetime").
     pub func: Cell<Option<moonlift_jit::stub::FuncId>>,
+    /// Failed speculation guards of this proto's code (incremented by compiled code: a guard
+    /// that left to the interpreter, or an entry whose frame did not match the code's
+    /// assumptions). At [`DEOPT_RECOMPILE`] the proto is recompiled once, with the feedback
+    /// the interpreter gathered meanwhile ([`tiering`] "Recompilation").
+    pub deopts: Cell<u32>,
+    /// The code a recompilation replaced: kept (frames may still run it) until the proto
+    /// dies, then retired with the current code.
+    pub superseded: Cell<Option<moonlift_jit::blob::CodeId>>,
 }
+
+/// [`ProtoJit::deopts`] at which a proto is recompiled (once).
+pub const DEOPT_RECOMPILE: u32 = 64;
 
 /// [`ProtoJit::state`]: not compiled yet.
 pub const STATE_NONE: u8 = 0;
@@ -163,6 +174,8 @@ pub struct JitCounters {
     pub compile_nanos: u64,
     /// Frames that entered compiled code at a loop back-edge (OSR entries).
     pub osr_entries: u64,
+    /// Protos recompiled after [`DEOPT_RECOMPILE`] failed speculation guards.
+    pub recompiled: u64,
 }
 
 /// The VM's JIT state: configuration, the lazily created runtime, counters.
@@ -276,6 +289,10 @@ impl Vm {
     ) -> usize {
         let e = p.jit.entry.get();
         if e != 0 {
+            if p.jit.deopts.get() >= DEOPT_RECOMPILE && p.jit.superseded.get().is_none() {
+                // Same stub: the entry cell is back-patched, compiled callers follow it.
+                self.jit_compile(p);
+            }
             return e;
         }
         if p.jit.state.get() != STATE_NONE || self.jit.config.mode == JitMode::Off {

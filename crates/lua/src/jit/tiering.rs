@@ -137,7 +137,15 @@ impl Vm {
         }
         let log = self.jit.config.log;
         let name = proto_name(p);
+        // A proto with code already is being recompiled (see "Recompilation"): a failure
+        // keeps its current code.
+        let recompile = p.jit.func.get();
         let fail = |vm: &mut Vm, why: String| {
+            if recompile.is_some() {
+                p.jit.deopts.set(0);
+                tracing_log(log, &format!("recompile {name} failed: {why}"));
+                return p.jit.entry.get();
+            }
             p.jit.state.set(STATE_FAILED);
             vm.jit.counters.failed += 1;
             tracing_log(log, &format!("compile {name} failed: {why}"));
@@ -163,7 +171,7 @@ impl Vm {
         let t_translate = t.elapsed();
         let ir_text = dump.then(|| tr.func.display().to_string());
         // A function id of a collected proto is reused (its cell points at its lazy thunk).
-        let f = match self.jit.infra.free_funcs.pop() {
+        let f = match recompile.or_else(|| self.jit.infra.free_funcs.pop()) {
             Some(f) => f,
             None => match rt.declare_function(&name) {
                 Ok(f) => f,
@@ -172,7 +180,9 @@ impl Vm {
         };
         // From here on, a failure gives the (unpublished) function id back.
         let fail = |vm: &mut Vm, why: String| {
-            vm.jit.infra.free_funcs.push(f);
+            if recompile.is_none() {
+                vm.jit.infra.free_funcs.push(f);
+            }
             fail(vm, why)
         };
         let mut ctx = Context::for_function(tr.func);
@@ -187,9 +197,10 @@ impl Vm {
             Ok(b) => b,
             Err(e) => return fail(self, e.to_string()),
         };
-        if let Err(e) = rt.set_entry(f, blob.id()) {
-            return fail(self, e.to_string());
-        }
+        let replaced = match rt.set_entry(f, blob.id()) {
+            Ok(old) => old,
+            Err(e) => return fail(self, e.to_string()),
+        };
         let stub = match rt.stub_address(f) {
             Ok(s) => s,
             Err(e) => return fail(self, e.to_string()),
@@ -197,7 +208,18 @@ impl Vm {
         let dt = t.elapsed();
         // (moonlift_jit::stats already counts the compile and the install.)
         let c = &mut self.jit.counters;
-        c.compiled += 1;
+        if recompile.is_some() {
+            // The replaced blob stays until the proto dies (frames below may return into
+            // it); the new one then too, if the cell somehow had none.
+            p.jit.superseded.set(replaced.or(Some(blob.id())));
+            c.recompiled += 1;
+            tracing_log(
+                log,
+                &format!("recompile {name} after {} deopts", p.jit.deopts.get()),
+            );
+        } else {
+            c.compiled += 1;
+        }
         c.bytecodes += tr.bytecodes as u64;
         c.clif_insts += clif as u64;
         c.code_bytes += blob.len() as u64;
@@ -307,13 +329,17 @@ impl Vm {
     /// retired blobs. Cheap when nothing died.
     pub(crate) fn jit_after_gc(&mut self) {
         let dead = std::mem::take(&mut self.heap.dead_jit_funcs);
-        if dead.is_empty() && !self.jit.infra.retry_reclaim {
+        let superseded = std::mem::take(&mut self.heap.dead_jit_codes);
+        if dead.is_empty() && superseded.is_empty() && !self.jit.infra.retry_reclaim {
             return;
         }
         let Some(rt) = self.jit.rt.clone() else {
             return;
         };
         let log = self.jit.config.log;
+        for code in superseded {
+            let _ = rt.retire(code);
+        }
         for &f in &dead {
             // A dead proto's cell is reset first so the blob is unreachable from it.
             if let Ok(Some(code)) = rt.reset_to_lazy(f) {
@@ -349,8 +375,9 @@ impl Vm {
     pub fn jit_stats_report(&self) -> String {
         let c = &self.jit.counters;
         let i = &self.jit.infra;
-        let mean_us = if c.compiled > 0 {
-            c.compile_nanos as f64 / 1e3 / c.compiled as f64
+        let compiles = c.compiled + c.recompiled;
+        let mean_us = if compiles > 0 {
+            c.compile_nanos as f64 / 1e3 / compiles as f64
         } else {
             0.0
         };
@@ -363,7 +390,7 @@ impl Vm {
         let share = 100.0 * c.compile_nanos as f64 / run_nanos;
         let g = moonlift_jit::stats::global().snapshot();
         format!(
-            "jit-stats: mode {:?}\n  functions compiled: {} (failed {})\n  OSR entries: {}\n  \
+            "jit-stats: mode {:?}\n  functions compiled: {} (failed {}, recompiled after deopts {})\n  OSR entries: {}\n  \
              compile time: {:.3} ms total, {:.1} us mean, {:.2} us per bytecode ({} bytecodes, {} CLIF insts)\n  \
              compile share: {:.2}% of {:.3} ms run time\n  \
              code bytes: {} installed, {} in use\n  \
@@ -371,6 +398,7 @@ impl Vm {
             self.jit.config.mode,
             c.compiled,
             c.failed,
+            c.recompiled,
             c.osr_entries,
             c.compile_nanos as f64 / 1e6,
             mean_us,

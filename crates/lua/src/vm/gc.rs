@@ -126,6 +126,9 @@ pub(crate) struct Heap {
     /// Compiled-code handles of protos freed by the last sweep, handed to the JIT after it
     /// (`Vm::jit_after_gc`, so their code is retired and reclaimed).
     pub(crate) dead_jit_funcs: Vec<moonlift_jit::stub::FuncId>,
+    /// Code that recompilations replaced, of protos freed by the last sweep (retired with
+    /// them by `Vm::jit_after_gc`).
+    pub(crate) dead_jit_codes: Vec<moonlift_jit::blob::CodeId>,
     /// `collectgarbage("step")`'s model of an incremental cycle ([`Vm::gc_step`]).
     pub(crate) step_model: StepModel,
 }
@@ -160,6 +163,7 @@ impl Heap {
             stress: 0,
             stress_countdown: 0,
             dead_jit_funcs: Vec::new(),
+            dead_jit_codes: Vec::new(),
         }
         .with_stress(stress_from_env())
     }
@@ -487,10 +491,14 @@ impl Heap {
                     } else {
                         (*prev).next = next;
                     }
-                    if (*p).kind == ObjKind::Proto
-                        && let Some(f) = (*(p as *mut Proto)).jit.func.get()
-                    {
-                        self.dead_jit_funcs.push(f);
+                    if (*p).kind == ObjKind::Proto {
+                        let jit = &(*(p as *mut Proto)).jit;
+                        if let Some(f) = jit.func.get() {
+                            self.dead_jit_funcs.push(f);
+                        }
+                        if let Some(c) = jit.superseded.get() {
+                            self.dead_jit_codes.push(c);
+                        }
                     }
                     let size = free_object(p);
                     self.allocated = self.allocated.saturating_sub(size);
