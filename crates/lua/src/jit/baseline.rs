@@ -16,6 +16,12 @@
 //! is exact at every exit. Constants are embedded as immediates (the proto's constant table is
 //! immutable and keeps its strings alive as long as the proto, which outlives its code).
 //!
+//! Type knowledge ([`super::types`]): where a register is known to hold an integer or a float
+//! at an instruction, its tag check (and, when the slot already has the result's tag, the tag
+//! store) is left out; arithmetic operands the interpreter's feedback speculates on are guarded
+//! (a failed guard counts in `ProtoJit::deopts` and leaves to the interpreter at the
+//! instruction). Entries by the dispatch at an instruction with knowledge check it first.
+//!
 //! Semantics follow `vm/interp.rs` instruction by instruction; the inline fast paths are
 //! integer (wrapping) and float `+ - *`, numeric comparisons, `EQI`/`LTI`-style immediates,
 //! `TEST`/`TESTSET`/`NOT`, jumps, numeric `for` (`FORLOOP` inline, `FORPREP` through a pure
@@ -279,6 +285,43 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         bytecodes: code.len(),
         exits,
     })
+}
+
+/// Library functions whose common cases [`Tx::call_fast_native`] computes inline at a `CALL`
+/// (LuaJIT's "fast functions"): the call site checks that `R[A]` is exactly that native (its
+/// Rust function pointer), so a replaced library entry simply takes the generic call.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum FastNative {
+    /// `string.byte(s)`.
+    Byte1,
+    /// `string.byte(s, i)`.
+    Byte2,
+    /// `math.floor(x)`.
+    Floor,
+    /// `math.sqrt(x)`.
+    Sqrt,
+}
+
+impl FastNative {
+    /// The native function's address (`NativeClosure::f`).
+    fn address(self) -> usize {
+        let f: crate::vm::api::NativeFn = match self {
+            FastNative::Byte1 | FastNative::Byte2 => crate::stdlib::string::str_byte,
+            FastNative::Floor => crate::stdlib::math::math_floor,
+            FastNative::Sqrt => crate::stdlib::math::math_sqrt,
+        };
+        f as usize
+    }
+}
+
+/// The [`FastNative`]s a `CALL` could be inlined as, by its argument and result counts (one
+/// result wanted; one or two fixed arguments).
+fn fast_natives_for(i: Instruction) -> &'static [FastNative] {
+    match (i.b(), i.c()) {
+        (2, 2) => &[FastNative::Byte1, FastNative::Floor, FastNative::Sqrt],
+        (3, 2) => &[FastNative::Byte2],
+        _ => &[],
+    }
 }
 
 /// Increment the `u32` failed-guard counter at `addr` ([`crate::jit::ProtoJit::deopts`]).
@@ -1145,7 +1188,17 @@ impl Tx<'_> {
             .ins()
             .icmp_imm_s(IntCC::Equal, t, crate::vm::value::TAG_LCL as i64);
         let c1 = self.fb.create_block();
-        self.fb.ins().brif(is_lcl, c1, &[], slow, &[]);
+        let fast_natives = fast_natives_for(i);
+        let not_lcl = if fast_natives.is_empty() {
+            slow
+        } else {
+            self.fb.create_block()
+        };
+        self.fb.ins().brif(is_lcl, c1, &[], not_lcl, &[]);
+        if !fast_natives.is_empty() {
+            self.fb.switch_to_block(not_lcl);
+            self.call_fast_native(pc, i, t, fast_natives, slow);
+        }
         self.fb.switch_to_block(c1);
         let cl = self.payload(a);
         let p = self
@@ -1307,6 +1360,146 @@ impl Tx<'_> {
         self.goto(pc + 1);
         self.fb.switch_to_block(slow);
         self.vm_helper(H_CALL, pc, i);
+    }
+
+    /// `CALL` of one of the [`FastNative`]s (`tag` is `R[A]`'s tag, not a Lua closure): the
+    /// library function's result computed inline for the common argument types, as its Rust
+    /// implementation computes it; anything else (other functions, other argument types, an
+    /// index out of range, a debug hook) jumps to `slow`, the generic call.
+    fn call_fast_native(
+        &mut self,
+        pc: usize,
+        i: Instruction,
+        tag: Value,
+        cands: &[FastNative],
+        slow: Block,
+    ) {
+        use crate::vm::function::NativeClosure;
+        use crate::vm::state::Vm;
+        use crate::vm::value::TAG_NATIVE;
+        use std::mem::offset_of;
+        let a = i.a();
+        let is_nat = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::Equal, tag, TAG_NATIVE as i64);
+        let n1 = self.fb.create_block();
+        self.fb.ins().brif(is_nat, n1, &[], slow, &[]);
+        self.fb.switch_to_block(n1);
+        let cl = self.payload(a);
+        let f = self
+            .fb
+            .ins()
+            .load(I64, flags(), cl, offset_of!(NativeClosure, f) as i32);
+        // Call and return hooks see native calls.
+        let hook = self
+            .fb
+            .ins()
+            .uload8(I32, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
+        let n2 = self.fb.create_block();
+        self.fb.ins().brif(hook, slow, &[], n2, &[]);
+        self.fb.switch_to_block(n2);
+        for &fnat in cands {
+            let hit = self.fb.create_block();
+            let next = self.fb.create_block();
+            let is = self
+                .fb
+                .ins()
+                .icmp_imm_s(IntCC::Equal, f, fnat.address() as i64);
+            self.fb.ins().brif(is, hit, &[], next, &[]);
+            self.fb.switch_to_block(hit);
+            self.fast_native_body(pc, a, fnat, slow);
+            self.fb.switch_to_block(next);
+        }
+        self.fb.ins().jump(slow, &[]);
+    }
+
+    /// The inline body of `f` called with its arguments at `R[A+1]...` and one result wanted
+    /// in `R[A]`.
+    fn fast_native_body(&mut self, pc: usize, a: u32, f: FastNative, slow: Block) {
+        use crate::vm::string::LuaString;
+        let arg = a + 1;
+        let check = |tx: &mut Self, r: u32, want: u64| {
+            if tx.known(r).tag() == Some(want) {
+                return;
+            }
+            let t = tx.tag(r);
+            let ok = tx.fb.ins().icmp_imm_s(IntCC::Equal, t, want as i64);
+            let go = tx.fb.create_block();
+            tx.fb.ins().brif(ok, go, &[], slow, &[]);
+            tx.fb.switch_to_block(go);
+        };
+        match f {
+            FastNative::Byte1 | FastNative::Byte2 => {
+                // string.byte(s [, i]) for 1 <= i <= #s: the byte at i.
+                check(self, arg, TAG_STR);
+                let idx = if f == FastNative::Byte2 {
+                    check(self, arg + 1, TAG_INT);
+                    let i = self.payload(arg + 1);
+                    self.fb.ins().iadd_imm_s(i, -1)
+                } else {
+                    self.fb.ins().iconst(I64, 0)
+                };
+                let s = self.payload(arg);
+                let len = self
+                    .fb
+                    .ins()
+                    .load(I64, flags(), s, LuaString::LEN_OFFSET as i32);
+                let inb = self.fb.ins().icmp(IntCC::UnsignedLessThan, idx, len);
+                let go = self.fb.create_block();
+                self.fb.ins().brif(inb, go, &[], slow, &[]);
+                self.fb.switch_to_block(go);
+                let data = self
+                    .fb
+                    .ins()
+                    .load(I64, flags(), s, LuaString::DATA_OFFSET as i32);
+                let p = self.fb.ins().iadd(data, idx);
+                let b = self.fb.ins().uload8(I64, flags(), p, 0);
+                self.store(a, b, TAG_INT);
+            }
+            FastNative::Floor => {
+                // math.floor(x): integers unchanged; floats floored, as an integer when
+                // the result fits (`num_int`), else (huge, NaN) the generic call.
+                let t = self.tag(arg);
+                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+                let (ib, nb) = self.branch(is_int);
+                self.fb.switch_to_block(ib);
+                let x = self.payload(arg);
+                self.store(a, x, TAG_INT);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(nb);
+                check(self, arg, TAG_FLOAT);
+                let x = self.fpayload(arg);
+                let fl = self.fb.ins().floor(x);
+                let lo = self.fb.ins().f64const(-9223372036854775808.0);
+                let hi = self.fb.ins().f64const(9223372036854775808.0);
+                let ge = self.fb.ins().fcmp(FloatCC::GreaterThanOrEqual, fl, lo);
+                let lt = self.fb.ins().fcmp(FloatCC::LessThan, fl, hi);
+                let fits = self.fb.ins().band(ge, lt);
+                let go = self.fb.create_block();
+                self.fb.ins().brif(fits, go, &[], slow, &[]);
+                self.fb.switch_to_block(go);
+                let n = self.fb.ins().fcvt_to_sint(I64, fl);
+                self.store(a, n, TAG_INT);
+            }
+            FastNative::Sqrt => {
+                // math.sqrt(x) of a number: a float.
+                let t = self.tag(arg);
+                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
+                let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
+                let num = self.fb.ins().bor(is_int, is_f);
+                let go = self.fb.create_block();
+                self.fb.ins().brif(num, go, &[], slow, &[]);
+                self.fb.switch_to_block(go);
+                let p = self.payload(arg);
+                let fi = self.fb.ins().fcvt_from_sint(F64, p);
+                let ff = self.fpayload(arg);
+                let x = self.fb.ins().select(is_int, fi, ff);
+                let r = self.fb.ins().sqrt(x);
+                self.store(a, r, TAG_FLOAT);
+            }
+        }
+        self.goto(pc + 1);
     }
 
     /// The signature of compiled code, imported once per function.

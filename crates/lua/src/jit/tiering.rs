@@ -20,6 +20,17 @@
 //! `moonlift-jit` never frees) goes to a free list and is reused by the next compilation, so code
 //! memory in use is bounded by the protos alive at once, not by the protos ever compiled.
 //!
+//! # Recompilation
+//!
+//! Compiled code counts its failed speculation guards and failed entry checks in
+//! [`super::ProtoJit::deopts`]. When a frame of the proto starts or reaches a back-edge with the
+//! count at [`super::DEOPT_RECOMPILE`], the proto is compiled again (once), with the feedback the
+//! interpreter gathered while it ran the deoptimized frames (an instruction that saw two type
+//! combinations is no longer speculated on), and the new blob is published in the same entry
+//! cell: the stub, the address every caller holds, stays the same. The replaced blob is kept in
+//! [`super::ProtoJit::superseded`] (frames below may still be running it) and retired when the
+//! proto dies. A failed recompilation keeps the current code and resets the count.
+//!
 //! # Observability
 //!
 //! `--perf-map` ([`Vm::enable_perf_map`]) appends `START SIZE lua:chunk:line` to

@@ -90,7 +90,7 @@ fn num_int(f: f64) -> Value {
 macro_rules! float_fn {
     ($name:ident, $doc:literal, $f:expr) => {
         #[doc = $doc]
-        fn $name(vm: &mut Vm) -> LuaResult<usize> {
+        pub(crate) fn $name(vm: &mut Vm) -> LuaResult<usize> {
             let x = vm.check_number(1)?;
             let f: fn(f64) -> f64 = $f;
             vm.push(Value::float(f(x)));
@@ -132,7 +132,7 @@ fn math_atan(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 /// `math.floor(x)`: integers unchanged; floats floored, as an integer when representable.
-fn math_floor(vm: &mut Vm) -> LuaResult<usize> {
+pub(crate) fn math_floor(vm: &mut Vm) -> LuaResult<usize> {
     let v = vm.arg(1);
     if v.is_int() {
         vm.push(v);

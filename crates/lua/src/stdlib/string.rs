@@ -397,7 +397,7 @@ fn str_rep(vm: &mut Vm) -> LuaResult<usize> {
 }
 
 /// `string.byte(s [, i [, j]])`: the byte values of `s[i..j]` (default `i` = 1, `j` = `i`).
-fn str_byte(vm: &mut Vm) -> LuaResult<usize> {
+pub(crate) fn str_byte(vm: &mut Vm) -> LuaResult<usize> {
     let s = vm.check_string(1)?;
     let len = s.as_bytes().len();
     let pi = vm.opt_integer(2, 1)?;

@@ -37,6 +37,11 @@ pub struct LuaString {
 }
 
 impl LuaString {
+    /// Byte offset of the length field (`usize`), for compiled code.
+    pub(crate) const LEN_OFFSET: usize = std::mem::offset_of!(LuaString, len);
+    /// Byte offset of the contents pointer (`*const u8`), for compiled code.
+    pub(crate) const DATA_OFFSET: usize = std::mem::offset_of!(LuaString, data);
+
     /// The contents.
     #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
