@@ -126,3 +126,31 @@ data[1700] = setmetatable({}, {__mul = function() return 1 end})
 print("sum", sum(data))
 data[1800] = true
 print("sum", pcall(sum, data))
+
+-- 8. Knowledge kept across calls (registers the call does not write) meets debug.setlocal from
+-- the callee, and a captured local changed through its upvalue.
+local function sharp(f)
+  local n = 0
+  for i = 1, 100 do
+    n = n + 1
+    f(i)
+    n = n * 3 % 1000
+  end
+  return n, math.type(n)
+end
+print("sharp", sharp(function(i) end))
+print("sharp", sharp(function(i) if i == 50 then debug.setlocal(2, 2, 0.5) end end))
+print("sharp", pcall(sharp, function(i) if i == 70 then debug.setlocal(2, 2, {}) end end))
+local function captured()
+  local m = 1
+  local function set(v) m = v end
+  for i = 1, 100 do
+    m = m * 2 % 97
+    if i == 60 then set(2.5) end
+    m = m + 1
+  end
+  return m, math.type(m)
+end
+print("captured", captured())
+for _ = 1, 30 do sharp(function(i) end) captured() end
+print("sharp hot", sharp(function(i) if i == 99 then debug.setlocal(2, 2, -0.0) end end))
