@@ -33,6 +33,9 @@ fn run(src: &str, mode: JitMode, threshold: u32) -> (String, JitCounters) {
         backedge_threshold: threshold,
         log: false,
     });
+    // Threshold-driven runs compile synchronously, so OSR entry happens exactly when the
+    // counters trip (the background compiler has its own test below).
+    vm.set_jit_background(false);
     let cap = Capture::default();
     vm.set_stdout(Box::new(cap.clone()));
     match vm.load(src.as_bytes(), b"=(command line)", "t", None) {
@@ -291,4 +294,47 @@ print(u, math.type(u))
     if let Some(expected) = lua54(src) {
         assert_eq!(off, expected);
     }
+}
+
+/// Adaptive mode compiles on the background thread: a hot function is queued, keeps running
+/// in the interpreter, and runs compiled code once the mutator installed it at a safepoint;
+/// results are the interpreter's throughout.
+#[test]
+fn background_compilation_installs_at_a_safepoint() {
+    let mut vm = Vm::new();
+    moonlift_lua::stdlib::open_libs(&mut vm);
+    vm.set_jit_config(JitConfig {
+        mode: JitMode::On,
+        call_threshold: 10,
+        backedge_threshold: 1_000_000,
+        log: false,
+    });
+    vm.set_jit_background(true);
+    let cap = Capture::default();
+    vm.set_stdout(Box::new(cap.clone()));
+    let src = r#"
+        sq = function(x) return x * x + 0.5 end
+        local s = 0
+        for i = 1, 50 do s = s + sq(i) end
+        print(s)
+    "#;
+    let f = vm.load(src.as_bytes(), b"=bg", "t", None).unwrap();
+    vm.pcall(f, &[]).unwrap();
+    // `sq` got hot and was queued; wait for the worker, then install at the next safepoint.
+    assert!(vm.jit_wait_background(std::time::Duration::from_secs(30)));
+    let c = vm.jit_stats();
+    assert_eq!(c.background, 1, "{c:?}");
+    assert_eq!(c.compiled, 1, "{c:?}");
+    let f = vm
+        .load(
+            b"local s = 0 for i = 1, 50 do s = s + sq(i) end print(s)",
+            b"=again",
+            "t",
+            None,
+        )
+        .unwrap();
+    vm.pcall(f, &[]).unwrap();
+    let _ = vm.stdout().flush();
+    let out = String::from_utf8_lossy(&cap.0.borrow()).into_owned();
+    assert_eq!(out, "42950.0\n42950.0\n");
 }

@@ -54,13 +54,17 @@
 //! The interpreter calls `Vm::jit_frame_entry` when a frame starts or resumes (after a call
 //! returns into it) and `Vm::jit_backedge` at every taken loop back-edge. A proto is compiled
 //! when its call counter reaches [`JitConfig::call_threshold`] or its back-edge counter reaches
-//! [`JitConfig::backedge_threshold`] (`--jit=eager`: at first call / first back-edge). The code is
-//! published in the proto's `moonlift-jit` entry cell; the interpreter calls through the cell's
-//! stub, so replacing the code later is one atomic store.
+//! [`JitConfig::backedge_threshold`] (`--jit=eager`: at first call / first back-edge). In
+//! adaptive mode the proto is translated on the spot and compiled by Cranelift on a background
+//! thread ([`background`]); it stays interpreted until the mutator installs the code at a later
+//! frame entry or back-edge. The code is published in the proto's `moonlift-jit` entry cell;
+//! the interpreter calls through the cell's stub, so replacing the code later is one atomic
+//! store.
 //!
 //! Invariant: a proto whose compilation failed is never retried (`ProtoJit::state`), and its
 //! reason is logged (`--jit-log`, or `tracing` target `moonlift_lua::jit`).
 
+pub(crate) mod background;
 pub mod baseline;
 pub mod call;
 pub mod ops;
@@ -155,6 +159,9 @@ pub const STATE_NONE: u8 = 0;
 pub const STATE_COMPILED: u8 = 1;
 /// [`ProtoJit::state`]: compilation failed or was refused; stays interpreted.
 pub const STATE_FAILED: u8 = 2;
+/// [`ProtoJit::state`]: translated and queued for the background compiler; interpreted until
+/// the mutator installs the result ([`background`]).
+pub const STATE_QUEUED: u8 = 3;
 
 /// Counters of the Lua side of the JIT (the code-memory figures come from
 /// `moonlift_jit::stats`).
@@ -176,6 +183,10 @@ pub struct JitCounters {
     pub osr_entries: u64,
     /// Protos recompiled after [`DEOPT_RECOMPILE`] failed speculation guards.
     pub recompiled: u64,
+    /// Of `compile_nanos`, the time spent on the background thread (ns).
+    pub background_nanos: u64,
+    /// Protos compiled on the background thread.
+    pub background: u64,
 }
 
 /// The VM's JIT state: configuration, the lazily created runtime, counters.
@@ -199,6 +210,13 @@ pub struct JitState {
     /// `savedpc` because the line of an unprotected error is that of the last *saved* pc, as
     /// in lvm.c.
     pub(crate) resume_pc: Option<usize>,
+    /// Compile hot protos in the background in adaptive mode ([`background`]); false:
+    /// synchronously (`MOONLIFT_JIT_BACKGROUND=0`, [`Vm::set_jit_background`]).
+    pub(crate) background: bool,
+    /// The background compiler, started at the first queued compilation.
+    pub(crate) bg: Option<background::Background>,
+    /// Starting the worker thread failed: compile synchronously.
+    pub(crate) bg_failed: bool,
 }
 
 impl Default for JitState {
@@ -223,6 +241,9 @@ impl Default for JitState {
             pending_error: None,
             returned_fresh: false,
             resume_pc: None,
+            background: std::env::var("MOONLIFT_JIT_BACKGROUND").map_or(true, |v| v != "0"),
+            bg: None,
+            bg_failed: false,
         }
     }
 }
@@ -252,6 +273,33 @@ impl Vm {
     /// Counters for `--jit-stats`.
     pub fn jit_stats(&self) -> JitCounters {
         self.jit.counters
+    }
+    /// Compile hot protos on a background thread in adaptive mode (the default; the
+    /// environment variable `MOONLIFT_JIT_BACKGROUND=0` turns it off) or synchronously, on the
+    /// running thread, at the moment they get hot (what deterministic tests want). Eager mode
+    /// always compiles synchronously.
+    pub fn set_jit_background(&mut self, on: bool) {
+        self.jit.background = on;
+    }
+    /// Wait until the background compiler has finished every queued proto (or `timeout`
+    /// passed) and install the results, as the next safepoint would. Returns whether nothing
+    /// is queued any more. For embedders that want compiled code before a measured phase,
+    /// and for tests.
+    pub fn jit_wait_background(&mut self, timeout: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        loop {
+            let Some(bg) = &self.jit.bg else { return true };
+            if bg.queued.is_empty() {
+                return true;
+            }
+            if bg.finished() != 0 {
+                self.jit_install_finished();
+            } else if start.elapsed() >= timeout {
+                return false;
+            } else {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
     }
     /// Interpreter hook at frame start or resume (`'newframe` in `interp.rs`): runs compiled
     /// code for the frame from `pc` if the proto has some (compiling it first when it is hot)
@@ -294,6 +342,16 @@ impl Vm {
                 self.jit_compile(p);
             }
             return e;
+        }
+        // Safepoint of the background compiler: install what it finished.
+        if let Some(bg) = &self.jit.bg
+            && bg.finished() != 0
+        {
+            self.jit_install_finished();
+            let e = p.jit.entry.get();
+            if e != 0 {
+                return e;
+            }
         }
         if p.jit.state.get() != STATE_NONE || self.jit.config.mode == JitMode::Off {
             return 0;

@@ -3,9 +3,13 @@
 //! Policy (see [`super::JitConfig`]): adaptive mode compiles a proto when its call counter
 //! (bumped by `push_lua_frame`) reaches `call_threshold` or its back-edge counter (bumped by
 //! the interpreter's `backedge!`) reaches `backedge_threshold`; eager mode compiles at the first
-//! frame entry. Compilation is synchronous on the mutator thread (baseline code compiles in
-//! tens of microseconds). Each proto gets one logical function (`declare_function`: entry cell
-//! + stub); the interpreter calls the stub, so a later recompilation is one `set_entry`.
+//! frame entry. The mutator translates the proto to Cranelift IR (it reads the proto and its
+//! feedback); in adaptive mode Cranelift then runs on the background thread of
+//! [`super::background`] and the mutator publishes the finished code at its next safepoint
+//! (`Vm::jit_install_finished`), while eager mode, recompilations, `--jit-dump` and
+//! `MOONLIFT_JIT_BACKGROUND=0` compile synchronously. Each proto gets one logical function
+//! (`declare_function`: entry cell + stub); the interpreter calls the stub, so a later
+//! recompilation is one `set_entry`.
 //!
 //! Invariant: a failed compilation marks the proto [`super::STATE_FAILED`] and is never retried.
 //!
@@ -39,7 +43,9 @@
 //! `--jit-stats` ([`Vm::jit_stats_report`]) reports compile time as a share of the wall-clock time
 //! since the VM started, and the code freed.
 
-use super::{JitMode, STATE_COMPILED, STATE_FAILED, baseline, runtime_calls};
+use super::{
+    JitMode, STATE_COMPILED, STATE_FAILED, STATE_QUEUED, background, baseline, runtime_calls,
+};
 use crate::vm::Vm;
 use crate::vm::function::Proto;
 use cranelift_codegen::Context;
@@ -196,17 +202,85 @@ impl Vm {
             }
             fail(vm, why)
         };
-        let mut ctx = Context::for_function(tr.func);
-        let resolve = |n: &cranelift_codegen::ir::UserExternalName| {
-            if n.namespace == baseline::HELPER_NAMESPACE {
-                runtime_calls::helper_address(n.index).map(LinkTarget::Address)
-            } else {
-                None
-            }
+        let job = || background::Job {
+            proto: p as *const Proto,
+            func: f,
+            name: name.clone(),
+            bytecodes: tr.bytecodes,
+            exits: tr.exits,
+            clif,
+            translate_nanos: t_translate.as_nanos() as u64,
         };
-        let blob = match rt.compile_and_install(&name, Some(f), &mut ctx, &resolve) {
+        let mut ir = Box::new(tr.func);
+        // Adaptive mode: Cranelift runs on the background thread; the proto stays
+        // interpreted until the mutator installs the code (`jit_install_finished`).
+        if recompile.is_none()
+            && ir_text.is_none()
+            && self.jit.config.mode == JitMode::On
+            && self.jit.background
+        {
+            if self.jit.bg.is_none() && !self.jit.bg_failed {
+                match background::Background::start(rt.clone(), resolve_helper) {
+                    Ok(bg) => self.jit.bg = Some(bg),
+                    Err(e) => {
+                        self.jit.bg_failed = true;
+                        tracing_log(log, &format!("background compiler unavailable: {e}"));
+                    }
+                }
+            }
+            if let Some(bg) = &mut self.jit.bg {
+                match bg.submit(job(), ir) {
+                    Ok(()) => {
+                        p.jit.state.set(STATE_QUEUED);
+                        return 0;
+                    }
+                    Err(back) => {
+                        ir = back;
+                        self.jit.bg_failed = true;
+                    }
+                }
+            }
+        }
+        let mut ctx = Context::for_function(*ir);
+        let tc = Instant::now();
+        let blob = match rt.compile_and_install(&name, Some(f), &mut ctx, &resolve_helper) {
             Ok(b) => b,
             Err(e) => return fail(self, e.to_string()),
+        };
+        let compile_nanos = tc.elapsed().as_nanos() as u64;
+        self.jit_publish(p, job(), blob, compile_nanos, false, ir_text)
+    }
+
+    /// Publish `blob`, the code compiled for `p` (described by `job`) in `compile_nanos`
+    /// (after translation; on the background thread when `background`): its function's entry
+    /// cell, the proto's entry, the stats, perf map, dump and log. Returns the stub (0 and the
+    /// proto marked failed when the runtime refuses).
+    fn jit_publish(
+        &mut self,
+        p: &Proto,
+        job: background::Job,
+        blob: std::sync::Arc<moonlift_jit::blob::CodeBlob>,
+        compile_nanos: u64,
+        background: bool,
+        ir_text: Option<String>,
+    ) -> usize {
+        let log = self.jit.config.log;
+        let (f, name, clif) = (job.func, &job.name, job.clif);
+        let recompile = p.jit.func.get().is_some();
+        let Some(rt) = self.jit.rt.clone() else {
+            return 0;
+        };
+        let fail = |vm: &mut Vm, why: String| {
+            if recompile {
+                p.jit.deopts.set(0);
+                tracing_log(log, &format!("recompile {name} failed: {why}"));
+                return p.jit.entry.get();
+            }
+            vm.jit.infra.free_funcs.push(f);
+            p.jit.state.set(STATE_FAILED);
+            vm.jit.counters.failed += 1;
+            tracing_log(log, &format!("compile {name} failed: {why}"));
+            0
         };
         let replaced = match rt.set_entry(f, blob.id()) {
             Ok(old) => old,
@@ -216,10 +290,10 @@ impl Vm {
             Ok(s) => s,
             Err(e) => return fail(self, e.to_string()),
         };
-        let dt = t.elapsed();
+        let dt = job.translate_nanos + compile_nanos;
         // (moonlift_jit::stats already counts the compile and the install.)
         let c = &mut self.jit.counters;
-        if recompile.is_some() {
+        if recompile {
             // The replaced blob stays until the proto dies (frames below may return into
             // it); the new one then too, if the cell somehow had none.
             p.jit.superseded.set(replaced.or(Some(blob.id())));
@@ -231,10 +305,14 @@ impl Vm {
         } else {
             c.compiled += 1;
         }
-        c.bytecodes += tr.bytecodes as u64;
+        if background {
+            c.background += 1;
+            c.background_nanos += compile_nanos;
+        }
+        c.bytecodes += job.bytecodes as u64;
         c.clif_insts += clif as u64;
         c.code_bytes += blob.len() as u64;
-        c.compile_nanos += dt.as_nanos() as u64;
+        c.compile_nanos += dt;
         p.jit.func.set(Some(f));
         p.jit.entry.set(stub);
         p.jit.state.set(STATE_COMPILED);
@@ -257,15 +335,53 @@ impl Vm {
             log,
             &format!(
                 "compile {name}: {} bytecodes ({} exits), {clif} CLIF insts, {} bytes, {} us \
-                 (translate {} us)",
-                tr.bytecodes,
-                tr.exits,
+                 (translate {} us{})",
+                job.bytecodes,
+                job.exits,
                 blob.len(),
-                dt.as_micros(),
-                t_translate.as_micros()
+                dt / 1000,
+                job.translate_nanos / 1000,
+                if background {
+                    ", compiled in the background"
+                } else {
+                    ""
+                }
             ),
         );
         stub
+    }
+
+    /// The background compiler's safepoint: publish every finished job (or mark its proto
+    /// failed). Its protos are live: queued protos are GC roots.
+    pub(crate) fn jit_install_finished(&mut self) {
+        let Some(bg) = &mut self.jit.bg else { return };
+        for (fin, job) in bg.take_finished() {
+            // SAFETY: a queued proto is a GC root until now (module doc of `background`).
+            let p = unsafe { &*fin.proto };
+            match fin.result {
+                Ok(blob) => {
+                    self.jit_publish(p, job, blob, fin.compile_nanos, true, None);
+                }
+                Err(why) => {
+                    self.jit.infra.free_funcs.push(fin.func);
+                    p.jit.state.set(STATE_FAILED);
+                    self.jit.counters.failed += 1;
+                    tracing_log(
+                        self.jit.config.log,
+                        &format!("compile {} failed: {why}", fin.name),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Link targets of the helper names in compiled code ([`baseline::HELPER_NAMESPACE`]).
+fn resolve_helper(n: &cranelift_codegen::ir::UserExternalName) -> Option<LinkTarget> {
+    if n.namespace == baseline::HELPER_NAMESPACE {
+        runtime_calls::helper_address(n.index).map(LinkTarget::Address)
+    } else {
+        None
     }
 }
 
@@ -399,11 +515,14 @@ impl Vm {
         };
         let run_nanos = i.started.elapsed().as_nanos().max(1) as f64;
         let share = 100.0 * c.compile_nanos as f64 / run_nanos;
+        let mutator = c.compile_nanos.saturating_sub(c.background_nanos);
+        let mutator_share = 100.0 * mutator as f64 / run_nanos;
         let g = moonlift_jit::stats::global().snapshot();
         format!(
             "jit-stats: mode {:?}\n  functions compiled: {} (failed {}, recompiled after deopts {})\n  OSR entries: {}\n  \
              compile time: {:.3} ms total, {:.1} us mean, {:.2} us per bytecode ({} bytecodes, {} CLIF insts)\n  \
-             compile share: {:.2}% of {:.3} ms run time\n  \
+             compile share: {:.2}% of {:.3} ms run time; on the running thread {:.2}% \
+             ({} functions compiled in the background, {:.3} ms there)\n  \
              code bytes: {} installed, {} in use\n  \
              code freed: {} blobs, {} bytes ({} collected protos)\n  runtime: {}",
             self.jit.config.mode,
@@ -418,6 +537,9 @@ impl Vm {
             c.clif_insts,
             share,
             run_nanos / 1e6,
+            mutator_share,
+            c.background,
+            c.background_nanos as f64 / 1e6,
             c.code_bytes,
             self.jit_code_in_use(),
             i.freed_blobs,

@@ -687,6 +687,12 @@ impl Vm {
         for &t in &self.resume_chain {
             h.mark_obj(t as *mut GcHeader);
         }
+        // Protos queued for the background compiler: their code embeds their addresses.
+        if let Some(bg) = &self.jit.bg {
+            for j in &bg.queued {
+                h.mark_obj(j.proto as *mut GcHeader);
+            }
+        }
     }
 
     /// Run the finalizers queued in `tobefnz` (used by `lua_close`-style teardown too).
