@@ -3,9 +3,12 @@
 //! `tests/tools/regen.sh` and DESIGN.md §7).
 //!
 //! For each script and each mode of `MOONLIFT_TEST_MODES` (comma-separated, default
-//! `off,on,eager` plus, in optimized builds (what CI runs), `eager:MOONLIFT_GC_STRESS=1`;
-//! passed as `--jit=<mode>`; a mode may add environment variables for stress variants, as the
-//! last one does: a full collection at every allocation check) the harness runs
+//! `off,on,eager` plus, in optimized builds (what CI runs), `eager:MOONLIFT_GC_STRESS=1`,
+//! `on:MOONLIFT_JIT_THRESHOLD=2` and `on:MOONLIFT_JIT_THRESHOLD=3:MOONLIFT_GC_STRESS=1`;
+//! passed as `--jit=<mode>`; a mode may add environment variables for stress variants: a full
+//! collection at every allocation check, and adaptive thresholds so low that nearly every
+//! proto is compiled in the background while it runs, installed mid-run, speculates on
+//! one or two runs' feedback and deoptimizes) the harness runs
 //! `moonlift --jit=<mode> X.lua` with cwd `tests/lua`, a fixed environment and a time limit
 //! (`MOONLIFT_CORPUS_TIMEOUT` seconds, default 10, or 30 when the tests are built without
 //! optimizations; the child is killed on timeout), two runs at a
@@ -309,7 +312,8 @@ fn corpus() {
     let default_modes = if cfg!(debug_assertions) {
         "off,on,eager"
     } else {
-        "off,on,eager,eager:MOONLIFT_GC_STRESS=1"
+        "off,on,eager,eager:MOONLIFT_GC_STRESS=1,on:MOONLIFT_JIT_THRESHOLD=2,\
+         on:MOONLIFT_JIT_THRESHOLD=3:MOONLIFT_GC_STRESS=1"
     };
     let modes: Vec<String> = env_or("MOONLIFT_TEST_MODES", default_modes)
         .split(',')

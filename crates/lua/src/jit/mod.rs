@@ -232,6 +232,15 @@ impl Default for JitState {
                 _ => {}
             }
         }
+        // Both adaptive thresholds at once (stress testing: `MOONLIFT_JIT_THRESHOLD=2` makes
+        // nearly every proto compile in the background while it runs).
+        if let Some(n) = std::env::var("MOONLIFT_JIT_THRESHOLD")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+        {
+            config.call_threshold = n;
+            config.backedge_threshold = n;
+        }
         JitState {
             config,
             rt: None,
