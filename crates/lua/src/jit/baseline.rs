@@ -878,8 +878,8 @@ impl Tx<'_> {
             | OpCode::MMBINI
             | OpCode::MMBINK
             | OpCode::TFORCALL
-            | OpCode::VARARG
-            | OpCode::TAILCALL => self.vm_helper(H_OP, pc, i),
+            | OpCode::VARARG => self.vm_helper(H_OP, pc, i),
+            OpCode::TAILCALL => self.tailcall_inline(pc, i),
             OpCode::SETLIST => self.vm_helper(H_OP, pc, i),
             _ => self.exit_here(pc),
         }
@@ -1336,11 +1336,28 @@ impl Tx<'_> {
             .ins()
             .call_indirect(sig, entry, &[nbase_ptr, zero, upv, intr, vm]);
         let r = self.fb.inst_results(call)[0];
+        // The callee's answer; a tail call it made (`TAIL_CALLED`: its frame now holds the
+        // tail callee's) is started right here when that callee is compiled code too.
+        let answer = self.fb.create_block();
+        self.fb.append_block_param(answer, I64);
+        self.fb.ins().jump(answer, &[BlockArg::Value(r)]);
+        self.fb.switch_to_block(answer);
+        let r = self.fb.block_params(answer)[0];
         let returned =
             self.fb
                 .ins()
                 .icmp_imm_s(IntCC::Equal, r, super::call::FRAME_RETURNED as i64);
-        let (done, finish) = self.branch(returned);
+        let (done, not_returned) = self.branch(returned);
+        let finish = self.fb.create_block();
+        self.fb.switch_to_block(not_returned);
+        let tail = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::Equal, r, super::call::TAIL_CALLED as i64);
+        let start = self.fb.create_block();
+        self.fb.ins().brif(tail, start, &[], finish, &[]);
+        self.fb.switch_to_block(start);
+        self.start_tail_callee(answer, finish);
         self.fb.switch_to_block(finish);
         let pcv = self.fb.ins().iconst(I64, pc as i64);
         let insn = self.fb.ins().iconst(I32, i.0 as i64);
@@ -1500,6 +1517,267 @@ impl Tx<'_> {
             }
         }
         self.goto(pc + 1);
+    }
+
+    /// After a callee answered `TAIL_CALLED` (the param of `answer`): the top frame is the
+    /// tail callee's, in the same function slot. When it is a compiled, non-vararg Lua
+    /// function and no hook or interrupt is pending, call its entry at pc 0 with that frame
+    /// (what `jit_start_frame` does) and jump to `answer` with its answer; otherwise jump to
+    /// `finish` (the `jit_call_finish` helper, which starts it in the interpreter).
+    fn start_tail_callee(&mut self, answer: Block, finish: Block) {
+        use crate::vm::function::LuaClosure;
+        use crate::vm::state::Vm;
+        use crate::vm::thread::{CallInfo, LuaThread};
+        use std::mem::offset_of;
+        let th = self.running_thread();
+        let len = self.frame_count(th);
+        let end = self.frames_end(th, len);
+        let size = std::mem::size_of::<CallInfo>() as i32;
+        let func = self
+            .fb
+            .ins()
+            .load(I64, flags(), end, offset_of!(CallInfo, func) as i32 - size);
+        let cbase = self
+            .fb
+            .ins()
+            .load(I64, flags(), end, offset_of!(CallInfo, base) as i32 - size);
+        let stack = self
+            .fb
+            .ins()
+            .load(I64, flags(), th, offset_of!(LuaThread, stack) as i32);
+        let foff = self.fb.ins().ishl_imm_s(func, 4);
+        let fslot = self.fb.ins().iadd(stack, foff);
+        let ftag = self.fb.ins().load(I64, flags(), fslot, 8);
+        let is_lcl = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::Equal, ftag, crate::vm::value::TAG_LCL as i64);
+        let c1 = self.fb.create_block();
+        self.fb.ins().brif(is_lcl, c1, &[], finish, &[]);
+        self.fb.switch_to_block(c1);
+        let cl = self.fb.ins().load(I64, flags(), fslot, 0);
+        let p = self
+            .fb
+            .ins()
+            .load(I64, flags(), cl, offset_of!(LuaClosure, proto) as i32);
+        let entry = self
+            .fb
+            .ins()
+            .load(I64, flags(), p, offset_of!(Proto, jit.entry) as i32);
+        let vararg = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.is_vararg) as i32);
+        let hook = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
+        let intr = self.fb.ins().uload8(I64, flags(), self.intr, 0);
+        let bad = self.fb.ins().bor(vararg, hook);
+        let bad = self.fb.ins().bor(bad, intr);
+        let no_entry = self.fb.ins().icmp_imm_s(IntCC::Equal, entry, 0);
+        let no_entry = self.fb.ins().uextend(I64, no_entry);
+        let bad = self.fb.ins().bor(bad, no_entry);
+        let go = self.fb.create_block();
+        self.fb.ins().brif(bad, finish, &[], go, &[]);
+        self.fb.switch_to_block(go);
+        let boff = self.fb.ins().ishl_imm_s(cbase, 4);
+        let nbase = self.fb.ins().iadd(stack, boff);
+        let upv = self
+            .fb
+            .ins()
+            .load(I64, flags(), cl, offset_of!(LuaClosure, upvals_ptr) as i32);
+        let zero = self.fb.ins().iconst(I64, 0);
+        let sig = self.callee_sig();
+        let (intr, vm) = (self.intr, self.vm);
+        let call = self
+            .fb
+            .ins()
+            .call_indirect(sig, entry, &[nbase, zero, upv, intr, vm]);
+        let r = self.fb.inst_results(call)[0];
+        self.fb.ins().jump(answer, &[BlockArg::Value(r)]);
+    }
+
+    /// `TAILCALL A B C k` inline for the common case: fixed arguments, or arguments up to
+    /// `top` (`B == 0`), no upvalues or to-be-closed variables to close (`k` clear), a non-vararg current
+    /// function (`C == 0`), and a compiled, non-vararg Lua callee with no missing parameter,
+    /// no hook and no interrupt pending. As `jit_tailcall_lua` then `push_lua_frame`: the
+    /// function and arguments move down to the current frame's function slot, the current
+    /// `CallInfo` becomes the callee's (same `func`/`base`, `nresults` kept, status
+    /// `CIST_TAIL` plus the current `CIST_FRESH`), and the code answers `TAIL_CALLED` so that
+    /// whoever runs it starts the callee. Anything else: `jit_op`.
+    fn tailcall_inline(&mut self, pc: usize, i: Instruction) {
+        use crate::vm::function::LuaClosure;
+        use crate::vm::state::Vm;
+        use crate::vm::thread::{CIST_FRESH, CIST_TAIL, CallInfo, LUAI_MAXSTACK, LuaThread};
+        use std::mem::offset_of;
+        if i.k() || i.c() != 0 {
+            self.vm_helper(H_OP, pc, i);
+            return;
+        }
+        let a = i.a();
+        let slow = self.fb.create_block();
+        let t = self.tag(a);
+        let is_lcl = self
+            .fb
+            .ins()
+            .icmp_imm_s(IntCC::Equal, t, crate::vm::value::TAG_LCL as i64);
+        let c1 = self.fb.create_block();
+        self.fb.ins().brif(is_lcl, c1, &[], slow, &[]);
+        self.fb.switch_to_block(c1);
+        let cl = self.payload(a);
+        let p = self
+            .fb
+            .ins()
+            .load(I64, flags(), cl, offset_of!(LuaClosure, proto) as i32);
+        let entry = self
+            .fb
+            .ins()
+            .load(I64, flags(), p, offset_of!(Proto, jit.entry) as i32);
+        let mut ok = self.fb.ins().icmp_imm_s(IntCC::NotEqual, entry, 0);
+        let vararg = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.is_vararg) as i32);
+        let np = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.num_params) as i32);
+        let fsize = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.max_stack) as i32);
+        let hook = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
+        let intr = self.fb.ins().uload8(I64, flags(), self.intr, 0);
+        let bad = self.fb.ins().bor(vararg, hook);
+        let bad = self.fb.ins().bor(bad, intr);
+        let c = self.fb.ins().icmp_imm_s(IntCC::Equal, bad, 0);
+        ok = self.fb.ins().band(ok, c);
+        let th = self.running_thread();
+        // Arguments: `B - 1`, or up to `top` (set by the call before: `f(g(x))`).
+        let nargs = if i.b() != 0 {
+            self.fb.ins().iconst(I64, i.b() as i64 - 1)
+        } else {
+            let top = self
+                .fb
+                .ins()
+                .load(I64, flags(), th, offset_of!(LuaThread, top) as i32);
+            let stack = self
+                .fb
+                .ins()
+                .load(I64, flags(), th, offset_of!(LuaThread, stack) as i32);
+            let rel = self.fb.ins().isub(self.base, stack);
+            let bidx = self.fb.ins().ushr_imm_u(rel, 4);
+            let first = self.fb.ins().iadd_imm_s(bidx, a as i64 + 1);
+            self.fb.ins().isub(top, first)
+        };
+        let c = self
+            .fb
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, np, nargs);
+        ok = self.fb.ins().band(ok, c);
+        // (A `top` below the arguments cannot happen; never copy a wrapped-around count.)
+        let c = self
+            .fb
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, nargs, LUAI_MAXSTACK as i64);
+        ok = self.fb.ins().band(ok, c);
+        let len = self.frame_count(th);
+        let end = self.frames_end(th, len);
+        let size = std::mem::size_of::<CallInfo>() as i32;
+        let cur_off = |f: usize| f as i32 - size;
+        let func = self
+            .fb
+            .ins()
+            .load(I64, flags(), end, cur_off(offset_of!(CallInfo, func)));
+        let nbase = self.fb.ins().iadd_imm_s(func, 1);
+        let ntop = self.fb.ins().iadd(nbase, fsize);
+        let c =
+            self.fb
+                .ins()
+                .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, ntop, LUAI_MAXSTACK as i64);
+        ok = self.fb.ins().band(ok, c);
+        let go = self.fb.create_block();
+        self.fb.ins().brif(ok, go, &[], slow, &[]);
+
+        self.fb.switch_to_block(go);
+        // Move the function and the arguments to the function slot, `base - 1` (the current
+        // function is not vararg: `base == func + 1`); upward in slots, so never clobbering a
+        // value still to be moved.
+        if i.b() != 0 {
+            for j in 0..i.b() {
+                let src = Self::off(a + j);
+                let dst = Self::off(j) - 16;
+                let pl = self.fb.ins().load(I64, flags(), self.base, src);
+                let tg = self.fb.ins().load(I64, flags(), self.base, src + 8);
+                self.fb.ins().store(flags(), pl, self.base, dst);
+                self.fb.ins().store(flags(), tg, self.base, dst + 8);
+            }
+        } else {
+            // The function, then `nargs` arguments in a loop.
+            let src0 = self.reg_ptr(a);
+            let dst0 = self.fb.ins().iadd_imm_s(self.base, -16);
+            let count = self.fb.ins().iadd_imm_s(nargs, 1);
+            let head = self.fb.create_block();
+            let body = self.fb.create_block();
+            let moved = self.fb.create_block();
+            self.fb.append_block_param(head, I64);
+            let z = self.fb.ins().iconst(I64, 0);
+            self.fb.ins().jump(head, &[BlockArg::Value(z)]);
+            self.fb.switch_to_block(head);
+            let j = self.fb.block_params(head)[0];
+            let more = self.fb.ins().icmp(IntCC::UnsignedLessThan, j, count);
+            self.fb.ins().brif(more, body, &[], moved, &[]);
+            self.fb.switch_to_block(body);
+            let off = self.fb.ins().ishl_imm_s(j, 4);
+            let sp = self.fb.ins().iadd(src0, off);
+            let dp = self.fb.ins().iadd(dst0, off);
+            let pl = self.fb.ins().load(I64, flags(), sp, 0);
+            let tg = self.fb.ins().load(I64, flags(), sp, 8);
+            self.fb.ins().store(flags(), pl, dp, 0);
+            self.fb.ins().store(flags(), tg, dp, 8);
+            let j1 = self.fb.ins().iadd_imm_s(j, 1);
+            self.fb.ins().jump(head, &[BlockArg::Value(j1)]);
+            self.fb.switch_to_block(moved);
+        }
+        // The current CallInfo becomes the callee's.
+        let zero = self.fb.ins().iconst(I64, 0);
+        self.fb
+            .ins()
+            .store(flags(), ntop, end, cur_off(offset_of!(CallInfo, top)));
+        self.fb
+            .ins()
+            .store(flags(), zero, end, cur_off(offset_of!(CallInfo, savedpc)));
+        let zero32 = self.fb.ins().iconst(I32, 0);
+        self.fb.ins().store(
+            flags(),
+            zero32,
+            end,
+            cur_off(offset_of!(CallInfo, nextraargs)),
+        );
+        let st_off = cur_off(offset_of!(CallInfo, status));
+        let status = self.fb.ins().uload8(I32, flags(), end, st_off);
+        let status = self.fb.ins().band_imm_u(status, CIST_FRESH as i64);
+        let status = self.fb.ins().bor_imm_u(status, CIST_TAIL as i64);
+        self.fb.ins().istore8(flags(), status, end, st_off);
+        let zero8 = self.fb.ins().iconst(I8, 0);
+        self.fb
+            .ins()
+            .store(flags(), zero8, end, cur_off(offset_of!(CallInfo, tier)));
+        let hwm_off = offset_of!(LuaThread, hwm) as i32;
+        let hwm = self.fb.ins().load(I64, flags(), th, hwm_off);
+        let hwm = self.fb.ins().umax(hwm, ntop);
+        self.fb.ins().store(flags(), hwm, th, hwm_off);
+        self.fb
+            .ins()
+            .store(flags(), ntop, th, offset_of!(LuaThread, top) as i32);
+        let tc = self.fb.ins().iconst(I64, super::call::TAIL_CALLED as i64);
+        self.fb.ins().jump(self.exit, &[BlockArg::Value(tc)]);
+        self.fb.switch_to_block(slow);
+        self.vm_helper(H_OP, pc, i);
     }
 
     /// The signature of compiled code, imported once per function.
