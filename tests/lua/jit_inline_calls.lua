@@ -72,26 +72,29 @@ print("compose", acc)
 -- Tail calls with all results of a call as arguments (`f(g(x))`, B = 0), many of them, too
 -- few for the callee's parameters, from a frame the interpreter started, inside a coroutine,
 -- and seen by debug.getinfo.
+do
 local function count(...) return select("#", ...) end
 local function spread(t) return count(table.unpack(t)) end
 local big = {}
 for i = 1, 300 do big[i] = i end
 acc = 0
-for i = 1, N do acc = acc + spread(big) + spread({i, i}) end
+for _ = 1, 200 do acc = acc + spread(big) end
+for i = 1, 10 do acc = acc + spread({i, i}) end
 print("spread", acc, spread({}), spread(big))
 local function three(a, b, c) return tostring(a) .. tostring(b) .. tostring(c) end
 local function few(x) return three(x) end
 local function pair() return 1, 2 end
 local function fromcall() return three(pair()) end
-for _ = 1, N do few(1) fromcall() end
+for _ = 1, 50 do few(1) fromcall() end
 print("few", few(1), fromcall())
 print("pcall tail", pcall(loop, 100, 0), select(2, pcall(spread, big)))
 local cot = coroutine.wrap(function(n) return loop(n, 0) end)
 print("coroutine tail", cot(1000))
 local function istail() local ar = debug.getinfo(1, "t") return ar.istailcall end
 local function calls_istail() return istail() end
-for _ = 1, N do calls_istail() end
+for _ = 1, 50 do calls_istail() end
 print("istailcall", calls_istail(), (istail()))
+end
 
 -- Errors and tracebacks through inline calls and tail calls.
 local function bad(x) return x.field end
