@@ -607,9 +607,12 @@ impl Tx<'_> {
                 let slow = self.fb.create_block();
                 let key = self.reg_str_key(i.c(), slow);
                 let t = self.reg_ptr(i.b());
-                let (_, n) = self.probe_str(t, key, slow, slow);
+                let nokey = self.fb.create_block();
+                let (tp, n) = self.probe_str(t, key, slow, nokey);
                 self.copy_in(a, n, NODE_VAL);
                 self.goto(pc + 1);
+                self.fb.switch_to_block(nokey);
+                self.raw_miss(pc, tp, a, slow);
                 self.fb.switch_to_block(slow);
                 let key = self.reg_ptr(i.c());
                 self.get_helper(pc, i, key);
@@ -1082,9 +1085,12 @@ impl Tx<'_> {
         if let Some(key) = key
             && i.op() != OpCode::SELF
         {
-            let (_, n) = self.probe_str(tval, key, slow, slow);
+            let nokey = self.fb.create_block();
+            let (tp, n) = self.probe_str(tval, key, slow, nokey);
             self.copy_in(dst, n, NODE_VAL);
             self.goto(pc + 1);
+            self.fb.switch_to_block(nokey);
+            self.raw_miss(pc, tp, dst, slow);
         } else if let Some(key) = key {
             let nokey = self.fb.create_block();
             let notab = self.fb.create_block();
@@ -1901,6 +1907,24 @@ impl Tx<'_> {
     /// `__index` field (found inline with the VM's interned name) holding a table → returns
     /// that table's address in the current block; anything else (absent but not yet cached,
     /// a function, another value) → `slow`.
+    /// A raw miss (absent key or nil value) of a read from the table at `tp` into register
+    /// `dst`: with no metatable the result is nil, saving the pc as the interpreter's
+    /// `luaV_finishget` path does; otherwise `slow` (`__index`).
+    fn raw_miss(&mut self, pc: usize, tp: Value, dst: u32, slow: Block) {
+        let mt = self.fb.ins().load(
+            I64,
+            flags(),
+            tp,
+            std::mem::offset_of!(LuaTable, metatable) as i32,
+        );
+        let nil = self.fb.create_block();
+        self.fb.ins().brif(mt, slow, &[], nil, &[]);
+        self.fb.switch_to_block(nil);
+        self.save_pc(pc);
+        self.store_const(dst, LuaValue::NIL);
+        self.goto(pc + 1);
+    }
+
     fn index_table(&mut self, t: Value, nil: Block, slow: Block) -> Value {
         let mt = self.fb.ins().load(
             I64,
