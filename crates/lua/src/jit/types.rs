@@ -399,15 +399,18 @@ impl Ctx<'_> {
                 next(pc + 1, st.to_vec());
                 next(pc + 1 - i.bx() as usize, with(a + 2, Ty::Any));
             }
-            _ => {
-                // May run Lua code and continue: nothing is known after it. Every possible
-                // continuation (the next instruction, the one after, a test's jump).
+            OpCode::EQ => {
+                // With its `__eq` helper: may run Lua code, then a conditional jump.
                 let none = vec![Ty::Any; st.len()];
-                next(pc + 1, none.clone());
                 next(pc + 2, none.clone());
-                if pc + 1 < self.code.len() && self.code[pc + 1].op() == OpCode::JMP {
-                    next(self.jmp_target(pc + 1), none);
-                }
+                next(self.jmp_target(pc + 1), none);
+            }
+            _ => {
+                // May run Lua code and continue: nothing is known after it. Its code continues
+                // (if at all) at the next instruction: the helpers' `CALL_DONE`, the inline
+                // call's return; a `NEWTABLE`/`SETLIST` continues at its EXTRAARG, whose block
+                // steps over it.
+                next(pc + 1, vec![Ty::Any; st.len()]);
             }
         }
     }
@@ -479,6 +482,70 @@ pub(crate) fn infer(cx: &Ctx<'_>) -> Vec<Option<Vec<Ty>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vm::Vm;
+    use crate::vm::function::{LuaClosure, Proto};
+
+    /// The main proto of `src` (kept alive by `vm`) and its inferred states.
+    fn analyse(vm: &mut Vm, src: &str) -> (*const Proto, Vec<Option<Vec<Ty>>>) {
+        let f = vm.load(src.as_bytes(), b"=t", "t", None).unwrap();
+        // SAFETY: `f` is the chunk's live Lua closure; `vm` keeps it (and its proto) alive
+        // until the end of the test (no collection runs).
+        let p = unsafe { &*(*(f.payload() as *mut LuaClosure)).proto };
+        let cx = Ctx {
+            code: p.code(),
+            k: &p.k,
+            feedback: &p.feedback,
+            nregs: p.src.max_stack as usize,
+        };
+        (p as *const Proto, infer(&cx))
+    }
+
+    /// The state at the first instruction with opcode `op`.
+    fn at(p: *const Proto, st: &[Option<Vec<Ty>>], op: OpCode) -> Vec<Ty> {
+        // SAFETY: see `analyse`.
+        let code = unsafe { (*p).code() };
+        let pc = code.iter().position(|i| i.op() == op).unwrap();
+        st[pc].clone().unwrap()
+    }
+
+    #[test]
+    fn numeric_loops_and_constants_are_known() {
+        let mut vm = Vm::new();
+        // R0 = a, R1..R3 = for state, R4 = i.
+        let (p, st) = analyse(
+            &mut vm,
+            "local a = 0 for i = 1, 10 do a = a + i * 2 end return a",
+        );
+        let s = at(p, &st, OpCode::MULK);
+        assert_eq!((s[0], s[4]), (Ty::Int, Ty::Int), "{s:?}");
+        let s = at(p, &st, OpCode::FORLOOP);
+        assert_eq!(&s[..4], &[Ty::Int; 4], "{s:?}");
+        // A float accumulator and a float loop.
+        let (p, st) = analyse(
+            &mut vm,
+            "local f = 0.5 for x = 1.0, 2, 0.5 do f = f * x end",
+        );
+        let s = at(p, &st, OpCode::MUL);
+        assert_eq!((s[0], s[4]), (Ty::Float, Ty::Float), "{s:?}");
+        // A loop whose accumulator may be either: `Num` at the join.
+        let (p, st) = analyse(
+            &mut vm,
+            "local a = 0 for i = 1, 10 do if i > 5 then a = 0.5 end a = a + 1 end",
+        );
+        assert_eq!(at(p, &st, OpCode::ADDI)[0], Ty::Num);
+    }
+
+    #[test]
+    fn calls_and_unknown_values_forget() {
+        let mut vm = Vm::new();
+        // After a call nothing is known; a parameter-like global is never known.
+        let (p, st) = analyse(&mut vm, "local a = 1 local b = 2 print(a) return a + b");
+        assert_eq!(at(p, &st, OpCode::ADD)[..2], [Ty::Any, Ty::Any]);
+        let (p, st) = analyse(&mut vm, "local a = 1 local b = 2 return a + b");
+        assert_eq!(at(p, &st, OpCode::ADD)[..2], [Ty::Int, Ty::Int]);
+        let (p, st) = analyse(&mut vm, "local t = {} local a = t.x return a + 1");
+        assert_eq!(at(p, &st, OpCode::ADDI)[1], Ty::Any);
+    }
 
     #[test]
     fn meet_is_a_lattice() {
