@@ -287,6 +287,15 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
     })
 }
 
+/// What [`Tx::compiled_callee`] loads about a Lua callee: its entry stub, its parameter count
+/// and frame size (`I64`), and whether compiled code may call it itself (`I8`).
+struct CompiledCallee {
+    entry: Value,
+    np: Value,
+    fsize: Value,
+    ok: Value,
+}
+
 /// Library functions whose common cases [`Tx::call_fast_native`] computes inline at a `CALL`
 /// (LuaJIT's "fast functions"): the call site checks that `R[A]` is exactly that native (its
 /// Rust function pointer), so a replaced library entry simply takes the generic call.
@@ -1207,37 +1216,12 @@ impl Tx<'_> {
         }
         self.fb.switch_to_block(c1);
         let cl = self.payload(a);
-        let p = self
-            .fb
-            .ins()
-            .load(I64, flags(), cl, offset_of!(LuaClosure, proto) as i32);
-        let entry = self
-            .fb
-            .ins()
-            .load(I64, flags(), p, offset_of!(Proto, jit.entry) as i32);
-        let mut ok = self.fb.ins().icmp_imm_s(IntCC::NotEqual, entry, 0);
-        let vararg = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), p, offset_of!(Proto, src.is_vararg) as i32);
-        let np = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), p, offset_of!(Proto, src.num_params) as i32);
-        let fsize = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), p, offset_of!(Proto, src.max_stack) as i32);
-        let hook = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
-        let intr = self.fb.ins().uload8(I64, flags(), self.intr, 0);
-        // vararg, hook and interrupt are 0/1 bytes: one test for all three.
-        let bad = self.fb.ins().bor(vararg, hook);
-        let bad = self.fb.ins().bor(bad, intr);
-        let c = self.fb.ins().icmp_imm_s(IntCC::Equal, bad, 0);
-        ok = self.fb.ins().band(ok, c);
+        let CompiledCallee {
+            entry,
+            np,
+            fsize,
+            mut ok,
+        } = self.compiled_callee(cl);
         let th = self.running_thread();
         let len = self.frame_count(th);
         let cap_off = Self::ci_field(CiStack::CAP_OFFSET);
@@ -1532,7 +1516,6 @@ impl Tx<'_> {
     /// `finish` (the `jit_call_finish` helper, which starts it in the interpreter).
     fn start_tail_callee(&mut self, answer: Block, finish: Block) {
         use crate::vm::function::LuaClosure;
-        use crate::vm::state::Vm;
         use crate::vm::thread::{CallInfo, LuaThread};
         use std::mem::offset_of;
         let th = self.running_thread();
@@ -1562,30 +1545,10 @@ impl Tx<'_> {
         self.fb.ins().brif(is_lcl, c1, &[], finish, &[]);
         self.fb.switch_to_block(c1);
         let cl = self.fb.ins().load(I64, flags(), fslot, 0);
-        let p = self
-            .fb
-            .ins()
-            .load(I64, flags(), cl, offset_of!(LuaClosure, proto) as i32);
-        let entry = self
-            .fb
-            .ins()
-            .load(I64, flags(), p, offset_of!(Proto, jit.entry) as i32);
-        let vararg = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), p, offset_of!(Proto, src.is_vararg) as i32);
-        let hook = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
-        let intr = self.fb.ins().uload8(I64, flags(), self.intr, 0);
-        let bad = self.fb.ins().bor(vararg, hook);
-        let bad = self.fb.ins().bor(bad, intr);
-        let no_entry = self.fb.ins().icmp_imm_s(IntCC::Equal, entry, 0);
-        let no_entry = self.fb.ins().uextend(I64, no_entry);
-        let bad = self.fb.ins().bor(bad, no_entry);
+        // (The frame is set up already: its parameters are not checked again.)
+        let CompiledCallee { entry, ok, .. } = self.compiled_callee(cl);
         let go = self.fb.create_block();
-        self.fb.ins().brif(bad, finish, &[], go, &[]);
+        self.fb.ins().brif(ok, go, &[], finish, &[]);
         self.fb.switch_to_block(go);
         let boff = self.fb.ins().ishl_imm_s(cbase, 4);
         let nbase = self.fb.ins().iadd(stack, boff);
@@ -1613,8 +1576,6 @@ impl Tx<'_> {
     /// `CIST_TAIL` plus the current `CIST_FRESH`), and the code answers `TAIL_CALLED` so that
     /// whoever runs it starts the callee. Anything else: `jit_op`.
     fn tailcall_inline(&mut self, pc: usize, i: Instruction) {
-        use crate::vm::function::LuaClosure;
-        use crate::vm::state::Vm;
         use crate::vm::thread::{CIST_FRESH, CIST_TAIL, CallInfo, LUAI_MAXSTACK, LuaThread};
         use std::mem::offset_of;
         if i.k() || i.c() != 0 {
@@ -1632,36 +1593,10 @@ impl Tx<'_> {
         self.fb.ins().brif(is_lcl, c1, &[], slow, &[]);
         self.fb.switch_to_block(c1);
         let cl = self.payload(a);
-        let p = self
-            .fb
-            .ins()
-            .load(I64, flags(), cl, offset_of!(LuaClosure, proto) as i32);
-        let entry = self
-            .fb
-            .ins()
-            .load(I64, flags(), p, offset_of!(Proto, jit.entry) as i32);
-        let mut ok = self.fb.ins().icmp_imm_s(IntCC::NotEqual, entry, 0);
-        let vararg = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), p, offset_of!(Proto, src.is_vararg) as i32);
-        let np = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), p, offset_of!(Proto, src.num_params) as i32);
-        let fsize = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), p, offset_of!(Proto, src.max_stack) as i32);
-        let hook = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
-        let intr = self.fb.ins().uload8(I64, flags(), self.intr, 0);
-        let bad = self.fb.ins().bor(vararg, hook);
-        let bad = self.fb.ins().bor(bad, intr);
-        let c = self.fb.ins().icmp_imm_s(IntCC::Equal, bad, 0);
-        ok = self.fb.ins().band(ok, c);
+        // (Whoever runs this code calls the callee's entry: only its existence matters.)
+        let CompiledCallee {
+            np, fsize, mut ok, ..
+        } = self.compiled_callee(cl);
         let th = self.running_thread();
         // Arguments: `B - 1`, or up to `top` (set by the call before: `f(g(x))`).
         let nargs = if i.b() != 0 {
@@ -1784,6 +1719,53 @@ impl Tx<'_> {
         self.fb.ins().jump(self.exit, &[BlockArg::Value(tc)]);
         self.fb.switch_to_block(slow);
         self.vm_helper(H_OP, pc, i);
+    }
+
+    /// Load what a call of the Lua closure at `cl` needs to know about its proto, and whether
+    /// compiled code may start it itself: it has compiled code, is not vararg, and no hook or
+    /// interrupt is pending (`ok`, an `I8` condition). Shared by the inline call sequence, the
+    /// inline `TAILCALL` and the start of a tail callee.
+    fn compiled_callee(&mut self, cl: Value) -> CompiledCallee {
+        use crate::vm::function::LuaClosure;
+        use crate::vm::state::Vm;
+        use std::mem::offset_of;
+        let p = self
+            .fb
+            .ins()
+            .load(I64, flags(), cl, offset_of!(LuaClosure, proto) as i32);
+        let entry = self
+            .fb
+            .ins()
+            .load(I64, flags(), p, offset_of!(Proto, jit.entry) as i32);
+        let has_code = self.fb.ins().icmp_imm_s(IntCC::NotEqual, entry, 0);
+        let vararg = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.is_vararg) as i32);
+        let np = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.num_params) as i32);
+        let fsize = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), p, offset_of!(Proto, src.max_stack) as i32);
+        let hook = self
+            .fb
+            .ins()
+            .uload8(I64, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
+        let intr = self.fb.ins().uload8(I64, flags(), self.intr, 0);
+        // vararg, hook and interrupt are 0/1 bytes: one test for all three.
+        let bad = self.fb.ins().bor(vararg, hook);
+        let bad = self.fb.ins().bor(bad, intr);
+        let c = self.fb.ins().icmp_imm_s(IntCC::Equal, bad, 0);
+        let ok = self.fb.ins().band(has_code, c);
+        CompiledCallee {
+            entry,
+            np,
+            fsize,
+            ok,
+        }
     }
 
     /// The signature of compiled code, imported once per function.

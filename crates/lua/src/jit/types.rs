@@ -297,31 +297,7 @@ impl Ctx<'_> {
             }
             OpCode::SETUPVAL | OpCode::EXTRAARG => next(pc + 1, st.to_vec()),
             OpCode::JMP => next(self.jmp_target(pc), st.to_vec()),
-            OpCode::ADD
-            | OpCode::SUB
-            | OpCode::MUL
-            | OpCode::DIV
-            | OpCode::MOD
-            | OpCode::POW
-            | OpCode::IDIV
-            | OpCode::BAND
-            | OpCode::BOR
-            | OpCode::BXOR
-            | OpCode::SHL
-            | OpCode::SHR
-            | OpCode::ADDK
-            | OpCode::SUBK
-            | OpCode::MULK
-            | OpCode::DIVK
-            | OpCode::MODK
-            | OpCode::POWK
-            | OpCode::IDIVK
-            | OpCode::BANDK
-            | OpCode::BORK
-            | OpCode::BXORK
-            | OpCode::ADDI
-            | OpCode::SHRI
-            | OpCode::SHLI => {
+            _ if self.arith_srcs(i).is_some() => {
                 // The fast paths and the helper's DONE skip the MMBIN.
                 next(pc + 2, self.arith_after(pc, i, st));
             }
