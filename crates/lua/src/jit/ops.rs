@@ -30,7 +30,7 @@ use crate::vm::error::LuaResult;
 use crate::vm::function::{FEEDBACK_OTHER, LuaClosure};
 use crate::vm::meta::Culprit;
 use crate::vm::thread::LuaThread;
-use crate::vm::value::{TAG_LCL, Value};
+use crate::vm::value::{TAG_INT, TAG_LCL, TAG_TABLE, Value};
 
 /// Perform the instruction `insn` at `pc` of the running compiled frame (see the module doc).
 ///
@@ -223,6 +223,17 @@ impl Vm {
                 }
                 OpCode::TFORCALL => {
                     let a = i.a();
+                    if let Some((k, v)) = self.tfor_fast(*reg(a), *reg(a + 1), *reg(a + 2)) {
+                        // `next` / ipairs' iterator on a plain table: no call frame needed.
+                        for j in 0..i.c() {
+                            *reg(a + 4 + j) = match j {
+                                0 => k,
+                                1 => v,
+                                _ => Value::NIL,
+                            };
+                        }
+                        return Ok(CALL_DONE);
+                    }
                     *reg(a + 4) = *reg(a);
                     *reg(a + 5) = *reg(a + 1);
                     *reg(a + 6) = *reg(a + 2);
@@ -335,6 +346,47 @@ impl Vm {
             (&mut (*th).ci).get_unchecked_mut(last).status |= status | CIST_TAIL;
             Ok(TAIL_CALLED)
         }
+    }
+
+    /// The generic `for` step `f(s, c)` computed without calling `f` when `f` is the `next`
+    /// native (or ipairs' iterator) and `s` a table it reads raw, with no debug hook (which
+    /// would see the call): the two results (nil, nil at the end), exactly what the library
+    /// function returns. `None`: make the call (other functions, `__index` for ipairs, a key
+    /// `next` rejects, whose error the call raises with the library's message).
+    fn tfor_fast(&self, f: Value, s: Value, c: Value) -> Option<(Value, Value)> {
+        use crate::vm::function::NativeClosure;
+        use crate::vm::table::LuaTable;
+        if f.tag != crate::vm::value::TAG_NATIVE || s.tag != TAG_TABLE || self.hook_mask != 0 {
+            return None;
+        }
+        // SAFETY: a native-function value points to a live native closure, a table value
+        // to a live table.
+        let (fp, t) = unsafe {
+            (
+                (*(f.payload as *mut NativeClosure)).f as usize,
+                &*(s.payload as *mut LuaTable),
+            )
+        };
+        if fp == crate::stdlib::base::next as crate::vm::api::NativeFn as usize {
+            return match t.next(c) {
+                Ok(Some(kv)) => Some(kv),
+                Ok(None) => Some((Value::NIL, Value::NIL)),
+                Err(_) => None,
+            };
+        }
+        if fp == crate::stdlib::base::ipairs_aux as crate::vm::api::NativeFn as usize
+            && t.metatable.is_null()
+            && c.tag == TAG_INT
+        {
+            let i = c.ival().wrapping_add(1);
+            let v = t.get_int(i);
+            return Some(if v.is_nil() {
+                (Value::NIL, Value::NIL)
+            } else {
+                (Value::int(i), v)
+            });
+        }
+        None
     }
 
     /// After a metamethod ran: continue in compiled code unless it set a debug hook.

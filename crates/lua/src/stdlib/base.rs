@@ -139,7 +139,7 @@ fn setmetatable(vm: &mut Vm) -> LuaResult<usize> {
     Ok(1)
 }
 
-fn next(vm: &mut Vm) -> LuaResult<usize> {
+pub(crate) fn next(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.check_table(1)?;
     let k = vm.arg(2);
     match vm.next(t, k)? {
@@ -177,7 +177,7 @@ fn pairs(vm: &mut Vm) -> LuaResult<usize> {
     Ok(3)
 }
 
-fn ipairs_aux(vm: &mut Vm) -> LuaResult<usize> {
+pub(crate) fn ipairs_aux(vm: &mut Vm) -> LuaResult<usize> {
     let t = vm.arg(1);
     let i = vm.check_integer(2)?.wrapping_add(1);
     let v = if t.is_table() && vm.get_metatable(t).is_nil() {

@@ -295,7 +295,7 @@ impl Vm {
         // SAFETY: live table.
         match unsafe { (*p).next(k) } {
             Ok(r) => Ok(r),
-            Err(_) => Err(self.error("invalid key to 'next'")),
+            Err(_) => Err(self.runtime_error("invalid key to 'next'")),
         }
     }
     /// `t[k]` honouring `__index` (may run Lua code).
