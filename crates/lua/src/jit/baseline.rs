@@ -745,6 +745,21 @@ impl Tx<'_> {
                 self.goto(pc + 1);
             }
             OpCode::LEN => {
+                // A string's length inline (strings have no `__len`).
+                let t = self.tag(i.b());
+                let is_s = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_STR as i64);
+                let (sb, other) = self.branch(is_s);
+                self.fb.switch_to_block(sb);
+                let sp = self.payload(i.b());
+                let n = self.fb.ins().load(
+                    I64,
+                    flags(),
+                    sp,
+                    crate::vm::string::LuaString::LEN_OFFSET as i32,
+                );
+                self.store_typed(a, n, TAG_INT);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(other);
                 let v = self.reg_ptr(i.b());
                 let dst = self.reg_ptr(a);
                 let r = self.call(H_LEN, &[v, dst]);
