@@ -54,27 +54,18 @@ struct Sent {
     ir: Box<Function>,
 }
 
-/// A finished job: the installed (unpublished) blob or the error, and the worker's time.
+/// A finished job (`proto` identifies it): the installed (unpublished) blob or the error, and
+/// the worker's time (ns).
 pub(crate) struct Finished {
-    pub(crate) proto: *const Proto,
-    pub(crate) func: FuncId,
-    pub(crate) name: String,
+    proto: usize,
     pub(crate) result: Result<Arc<CodeBlob>, String>,
     pub(crate) compile_nanos: u64,
-}
-
-struct Reply {
-    proto: usize,
-    func: FuncId,
-    name: String,
-    result: Result<Arc<CodeBlob>, String>,
-    compile_nanos: u64,
 }
 
 /// The queue, its worker and the protos waiting for their code.
 pub(crate) struct Background {
     jobs: Option<Sender<Sent>>,
-    replies: Receiver<Reply>,
+    replies: Receiver<Finished>,
     finished: Arc<AtomicUsize>,
     worker: Option<JoinHandle<()>>,
     /// Queued protos with their job's translation figures, in queue order (GC roots).
@@ -90,7 +81,7 @@ impl Background {
         ) -> Option<moonlift_jit::reloc::LinkTarget>,
     ) -> std::io::Result<Background> {
         let (jobs, job_rx) = channel::<Sent>();
-        let (reply_tx, replies) = channel::<Reply>();
+        let (reply_tx, replies) = channel::<Finished>();
         let finished = Arc::new(AtomicUsize::new(0));
         let done = finished.clone();
         let worker = std::thread::Builder::new()
@@ -102,10 +93,8 @@ impl Background {
                     let result = rt
                         .compile_and_install(&job.name, Some(job.func), &mut ctx, &resolve)
                         .map_err(|e| e.to_string());
-                    let reply = Reply {
+                    let reply = Finished {
                         proto: job.proto,
-                        func: job.func,
-                        name: job.name,
                         result,
                         compile_nanos: t.elapsed().as_nanos() as u64,
                     };
@@ -149,25 +138,15 @@ impl Background {
         self.finished.load(Ordering::Relaxed)
     }
 
-    /// Take every finished job, each with its queued entry (translation figures).
+    /// Take every finished job, each with its queued entry (proto, function id, name,
+    /// translation figures).
     pub(crate) fn take_finished(&mut self) -> Vec<(Finished, Job)> {
         let mut out = Vec::new();
         while let Ok(r) = self.replies.try_recv() {
             self.finished.fetch_sub(1, Ordering::AcqRel);
-            let Some(i) = self.queued.iter().position(|j| j.proto as usize == r.proto) else {
-                continue;
-            };
-            let job = self.queued.remove(i);
-            out.push((
-                Finished {
-                    proto: job.proto,
-                    func: r.func,
-                    name: r.name,
-                    result: r.result,
-                    compile_nanos: r.compile_nanos,
-                },
-                job,
-            ));
+            if let Some(i) = self.queued.iter().position(|j| j.proto as usize == r.proto) {
+                out.push((r, self.queued.remove(i)));
+            }
         }
         out
     }

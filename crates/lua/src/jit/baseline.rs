@@ -701,33 +701,14 @@ impl Tx<'_> {
             }
             OpCode::ADDI => self.addi(pc, i),
             OpCode::UNM => {
-                let kb = self.known(i.b());
-                if kb != Ty::Float {
-                    let (ib, nb) = if kb == Ty::Int {
-                        let (ib, nb) = (self.fb.create_block(), self.fb.create_block());
-                        self.fb.ins().jump(ib, &[]);
-                        (ib, nb)
-                    } else {
-                        let t = self.tag(i.b());
-                        let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
-                        self.branch(is_int)
-                    };
-                    self.fb.switch_to_block(ib);
-                    let x = self.payload(i.b());
-                    let r = self.fb.ins().ineg(x);
-                    self.store_typed(a, r, TAG_INT);
-                    self.goto(pc + 1);
-                    self.fb.switch_to_block(nb);
-                }
-                let (fb_, eb) = if kb == Ty::Float {
-                    let (fb_, eb) = (self.fb.create_block(), self.fb.create_block());
-                    self.fb.ins().jump(fb_, &[]);
-                    (fb_, eb)
-                } else {
-                    let t = self.tag(i.b());
-                    let is_f = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64);
-                    self.branch(is_f)
-                };
+                let (ib, nb) = self.branch_on_tag(i.b(), TAG_INT);
+                self.fb.switch_to_block(ib);
+                let x = self.payload(i.b());
+                let r = self.fb.ins().ineg(x);
+                self.store_typed(a, r, TAG_INT);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(nb);
+                let (fb_, eb) = self.branch_on_tag(i.b(), TAG_FLOAT);
                 self.fb.switch_to_block(fb_);
                 let x = self.fpayload(i.b());
                 let r = self.fb.ins().fneg(x);
@@ -1482,9 +1463,7 @@ impl Tx<'_> {
             FastNative::Floor => {
                 // math.floor(x): integers unchanged; floats floored, as an integer when
                 // the result fits (`num_int`), else (huge, NaN) the generic call.
-                let t = self.tag(arg);
-                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
-                let (ib, nb) = self.branch(is_int);
+                let (ib, nb) = self.branch_on_tag(arg, TAG_INT);
                 self.fb.switch_to_block(ib);
                 let x = self.payload(arg);
                 self.store(a, x, TAG_INT);
@@ -2317,6 +2296,23 @@ impl Tx<'_> {
         }
     }
 
+    /// Branch on whether register `r` holds `tag`: `(yes, no)`, both unswitched-to. When the
+    /// type knowledge decides it, a plain jump (the other block stays unreachable).
+    fn branch_on_tag(&mut self, r: u32, tag: u64) -> (Block, Block) {
+        match self.known(r).tag() {
+            Some(t) => {
+                let (yes, no) = (self.fb.create_block(), self.fb.create_block());
+                self.fb.ins().jump(if t == tag { yes } else { no }, &[]);
+                (yes, no)
+            }
+            None => {
+                let t = self.tag(r);
+                let is = self.fb.ins().icmp_imm_s(IntCC::Equal, t, tag as i64);
+                self.branch(is)
+            }
+        }
+    }
+
     /// Leave to the interpreter at `pc` unless register `r` has type `t` (`Int` or `Float`).
     fn guard_tag(&mut self, pc: usize, r: u32, t: Ty) {
         let Some(want) = t.tag() else { return };
@@ -2517,26 +2513,7 @@ impl Tx<'_> {
         let a = i.a();
         let im = i.sb() as i64;
         let op = i.op();
-        let (ib, nb) = match self.known(a) {
-            // Known integer / float: only that path (the other block is unreachable).
-            Ty::Int => {
-                let ib = self.fb.create_block();
-                let nb = self.fb.create_block();
-                self.fb.ins().jump(ib, &[]);
-                (ib, nb)
-            }
-            Ty::Float => {
-                let ib = self.fb.create_block();
-                let nb = self.fb.create_block();
-                self.fb.ins().jump(nb, &[]);
-                (ib, nb)
-            }
-            _ => {
-                let t = self.tag(a);
-                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_INT as i64);
-                self.branch(is_int)
-            }
-        };
+        let (ib, nb) = self.branch_on_tag(a, TAG_INT);
         self.fb.switch_to_block(ib);
         let x = self.payload(a);
         let cc = match op {
@@ -2549,13 +2526,7 @@ impl Tx<'_> {
         let c = self.fb.ins().icmp_imm_s(cc, x, im);
         self.condjump(pc, c, i.k());
         self.fb.switch_to_block(nb);
-        let is_f = if self.known(a) == Ty::Float {
-            self.fb.ins().iconst(I8, 1)
-        } else {
-            let t = self.tag(a);
-            self.fb.ins().icmp_imm_s(IntCC::Equal, t, TAG_FLOAT as i64)
-        };
-        let (fb_, other) = self.branch(is_f);
+        let (fb_, other) = self.branch_on_tag(a, TAG_FLOAT);
         self.fb.switch_to_block(fb_);
         let x = self.fpayload(a);
         let y = self.fb.ins().f64const(im as f64);
@@ -2583,24 +2554,7 @@ impl Tx<'_> {
     fn forloop(&mut self, pc: usize, i: Instruction) {
         let a = i.a();
         let target = pc + 1 - i.bx() as usize;
-        let (ib, fb_) = match self.known(a + 2) {
-            Ty::Int | Ty::Float => {
-                // The loop kind is known: the other path is unreachable.
-                let (ib, fb_) = (self.fb.create_block(), self.fb.create_block());
-                let go = if self.known(a + 2) == Ty::Int {
-                    ib
-                } else {
-                    fb_
-                };
-                self.fb.ins().jump(go, &[]);
-                (ib, fb_)
-            }
-            _ => {
-                let st = self.tag(a + 2);
-                let is_int = self.fb.ins().icmp_imm_s(IntCC::Equal, st, TAG_INT as i64);
-                self.branch(is_int)
-            }
-        };
+        let (ib, fb_) = self.branch_on_tag(a + 2, TAG_INT);
         // Integer loop.
         self.fb.switch_to_block(ib);
         let count = self.payload(a + 1);

@@ -157,17 +157,7 @@ impl Vm {
         // A proto with code already is being recompiled (see "Recompilation"): a failure
         // keeps its current code.
         let recompile = p.jit.func.get();
-        let fail = |vm: &mut Vm, why: String| {
-            if recompile.is_some() {
-                p.jit.deopts.set(0);
-                tracing_log(log, &format!("recompile {name} failed: {why}"));
-                return p.jit.entry.get();
-            }
-            p.jit.state.set(STATE_FAILED);
-            vm.jit.counters.failed += 1;
-            tracing_log(log, &format!("compile {name} failed: {why}"));
-            0
-        };
+        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, &name, None, &why);
         if p.code().len() > MAX_BYTECODES {
             return fail(
                 self,
@@ -196,12 +186,7 @@ impl Vm {
             },
         };
         // From here on, a failure gives the (unpublished) function id back.
-        let fail = |vm: &mut Vm, why: String| {
-            if recompile.is_none() {
-                vm.jit.infra.free_funcs.push(f);
-            }
-            fail(vm, why)
-        };
+        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, &name, Some(f), &why);
         let job = || background::Job {
             proto: p as *const Proto,
             func: f,
@@ -270,18 +255,7 @@ impl Vm {
         let Some(rt) = self.jit.rt.clone() else {
             return 0;
         };
-        let fail = |vm: &mut Vm, why: String| {
-            if recompile {
-                p.jit.deopts.set(0);
-                tracing_log(log, &format!("recompile {name} failed: {why}"));
-                return p.jit.entry.get();
-            }
-            vm.jit.infra.free_funcs.push(f);
-            p.jit.state.set(STATE_FAILED);
-            vm.jit.counters.failed += 1;
-            tracing_log(log, &format!("compile {name} failed: {why}"));
-            0
-        };
+        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, name, Some(f), &why);
         let replaced = match rt.set_entry(f, blob.id()) {
             Ok(old) => old,
             Err(e) => return fail(self, e.to_string()),
@@ -351,25 +325,45 @@ impl Vm {
         stub
     }
 
+    /// A compilation of `p` failed for `why` (logged). A recompilation keeps the current code
+    /// (its count of failed guards starts again) and returns its stub; otherwise the proto is
+    /// marked failed, `unpublished` (its function id, if one was taken) goes back to the free
+    /// list, and the result is 0.
+    fn jit_compile_failed(
+        &mut self,
+        p: &Proto,
+        name: &str,
+        unpublished: Option<FuncId>,
+        why: &str,
+    ) -> usize {
+        let log = self.jit.config.log;
+        if p.jit.func.get().is_some() {
+            p.jit.deopts.set(0);
+            tracing_log(log, &format!("recompile {name} failed: {why}"));
+            return p.jit.entry.get();
+        }
+        if let Some(f) = unpublished {
+            self.jit.infra.free_funcs.push(f);
+        }
+        p.jit.state.set(STATE_FAILED);
+        self.jit.counters.failed += 1;
+        tracing_log(log, &format!("compile {name} failed: {why}"));
+        0
+    }
+
     /// The background compiler's safepoint: publish every finished job (or mark its proto
     /// failed). Its protos are live: queued protos are GC roots.
     pub(crate) fn jit_install_finished(&mut self) {
         let Some(bg) = &mut self.jit.bg else { return };
         for (fin, job) in bg.take_finished() {
             // SAFETY: a queued proto is a GC root until now (module doc of `background`).
-            let p = unsafe { &*fin.proto };
+            let p = unsafe { &*job.proto };
             match fin.result {
                 Ok(blob) => {
                     self.jit_publish(p, job, blob, fin.compile_nanos, true, None);
                 }
                 Err(why) => {
-                    self.jit.infra.free_funcs.push(fin.func);
-                    p.jit.state.set(STATE_FAILED);
-                    self.jit.counters.failed += 1;
-                    tracing_log(
-                        self.jit.config.log,
-                        &format!("compile {} failed: {why}", fin.name),
-                    );
+                    self.jit_compile_failed(p, &job.name, Some(job.func), &why);
                 }
             }
         }
