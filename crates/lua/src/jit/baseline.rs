@@ -4,17 +4,22 @@
 //! Shape of the generated function:
 //!
 //! * an entry block that dispatches on the `pc` argument with a `br_table` to the block of
-//!   that instruction (entry at any instruction boundary: frame start, resume after a call,
-//!   loop header for OSR);
-//! * one block per bytecode instruction, translated in order, ending with a jump to the next
-//!   instruction's block, a branch, or a jump to the **exit block** with the pc at which the
-//!   interpreter must continue;
+//!   that instruction, for the instructions the interpreter can enter at ([`dispatch_points`]:
+//!   frame start, resume after a call, loop header for OSR); any other pc is answered with
+//!   itself (the interpreter continues there);
+//! * one block per reachable bytecode instruction, translated in order, ending with a jump to
+//!   the next instruction's block, a branch, or a jump to the **exit block** with the pc at
+//!   which the interpreter must continue;
 //! * the exit block returns its parameter.
 //!
-//! Registers are read and written in their VM stack slots (`base + 16*r`; [`Value`] is
-//! `{ payload: u64, tag: u64 }`), so no value is ever cached across instructions and the frame
-//! is exact at every exit. Constants are embedded as immediates (the proto's constant table is
-//! immutable and keeps its strings alive as long as the proto, which outlives its code).
+//! Registers live in their VM stack slots (`base + 16*r`; [`Value`] is
+//! `{ payload: u64, tag: u64 }`): every write stores to the slot, so the frame is exact at
+//! every exit. Reads of a register whose value the translator already holds in an SSA value
+//! (written or read earlier in the same block, or in the single block that jumps to this
+//! one) use that value instead of a load ([`RegCache`]); chains of arithmetic thus run in
+//! machine registers instead of waiting on store-to-load forwarding. Constants are embedded
+//! as immediates (the proto's constant table is immutable and keeps its strings alive as
+//! long as the proto, which outlives its code).
 //!
 //! Type knowledge ([`super::types`]): where a register is known to hold an integer or a float
 //! at an instruction, its tag check (and, when the slot already has the result's tag, the tag
@@ -151,6 +156,105 @@ struct Tx<'a> {
     cur: Vec<Ty>,
     /// Address of the proto's failed-guard counter.
     deopts: i64,
+    /// Register values held in SSA form (see [`RegCache`]).
+    cache: RegCache,
+    /// The instruction being translated.
+    cur_pc: usize,
+    /// Per instruction: its block may be entered other than by a forward jump from an
+    /// earlier instruction (the entry dispatch, a backward jump); see [`merge_points`].
+    merge: Vec<bool>,
+    /// Per instruction: forward jumps to its block emitted so far ([`Tx::goto`]), and the
+    /// register cache at the first of them (valid at the block's start when it stays the
+    /// only one).
+    edges: Vec<u32>,
+    snaps: Vec<Option<RegCache>>,
+    /// A backward jump to a block that is not a merge point was emitted (a translator bug;
+    /// the proto then stays interpreted).
+    bad_edge: bool,
+}
+
+/// What the translator knows of a register's tag ([`CacheEnt::tag`]).
+#[derive(Clone, Copy)]
+enum CachedTag {
+    Const(u64),
+    Val(Value),
+}
+
+/// One register's cached SSA values: its payload as `I64` and/or `F64` (the same bits) and
+/// its tag.
+#[derive(Clone, Copy, Default)]
+struct CacheEnt {
+    pay: Option<Value>,
+    fpay: Option<Value>,
+    tag: Option<CachedTag>,
+}
+
+/// Register values known in SSA form at the current point of the block `block`, so that a
+/// read of a register just written (or read) is the SSA value instead of a load from its
+/// stack slot (which would wait for the store to forward).
+///
+/// Invariant: every entry equals what the register's stack slot holds: writes of registers
+/// still store to the slot (the frame stays exact at every exit), and every way a slot can
+/// change otherwise clears the cache: a call (helpers and Lua code may write any register),
+/// a write through a computed address. The cache belongs to one block: reaching any other
+/// block starts empty ([`Tx::cache_check`]), except a block whose only predecessor is the
+/// block the cache was taken in (single forward edge into a non-merge instruction, or
+/// [`Tx::enter_single`]), where those values dominate.
+#[derive(Clone, Default)]
+struct RegCache {
+    block: Option<Block>,
+    regs: Vec<CacheEnt>,
+}
+
+/// Instructions whose block may be entered other than by forward jumps from earlier
+/// instructions: the dispatch entries ([`dispatch_points`]) and the targets of backward
+/// jumps (`JMP`, `FORLOOP`, `TFORLOOP`).
+fn merge_points(code: &[Instruction]) -> Vec<bool> {
+    let mut m = dispatch_points(code);
+    for (pc, i) in code.iter().enumerate() {
+        let target = match i.op() {
+            OpCode::JMP => pc as isize + 1 + i.sj_field() as isize,
+            OpCode::FORLOOP | OpCode::TFORLOOP => pc as isize + 1 - i.bx() as isize,
+            _ => continue,
+        };
+        if target <= pc as isize && target >= 0 {
+            m[target as usize] = true;
+        }
+    }
+    m
+}
+
+/// The instructions at which compiled code can be entered (the `pc` argument of
+/// [`super::CompiledFn`]; any other pc is answered at once with itself, so the interpreter
+/// continues there): the frame start (0, and 1 after a `VARARGPREP`, `jit_start_frame`),
+/// the instruction after a `CALL` or `TFORCALL` (the interpreter resumes a frame there when
+/// the callee it ran returns), and loop headers (OSR entry at the target of a backward
+/// jump, `backedge!` in interp.rs).
+fn dispatch_points(code: &[Instruction]) -> Vec<bool> {
+    let mut d = vec![false; code.len()];
+    d[0] = true;
+    if code[0].op() == OpCode::VARARGPREP && code.len() > 1 {
+        d[1] = true;
+    }
+    for (pc, i) in code.iter().enumerate() {
+        match i.op() {
+            OpCode::CALL | OpCode::TFORCALL if pc + 1 < code.len() => d[pc + 1] = true,
+            OpCode::JMP => {
+                let t = pc as isize + 1 + i.sj_field() as isize;
+                if t <= pc as isize && t >= 0 {
+                    d[t as usize] = true;
+                }
+            }
+            OpCode::FORLOOP | OpCode::TFORLOOP => {
+                let t = pc as isize + 1 - i.bx() as isize;
+                if t >= 0 {
+                    d[t as usize] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    d
 }
 
 /// Translate `proto` to CLIF. Errors are reasons to stay in the interpreter.
@@ -180,9 +284,19 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
     // Dispatch on the entry pc.
     let idx = fb.ins().ireduce(I32, pc);
     let def = fb.func.dfg.block_call(exit, &[BlockArg::Value(pc)]);
+    // Only the instructions the interpreter can enter at get a table entry; any other pc
+    // is returned at once (the interpreter continues there).
+    let dispatch = dispatch_points(code);
     let table: Vec<_> = blocks
         .iter()
-        .map(|&b| fb.func.dfg.block_call(b, &[]))
+        .zip(&dispatch)
+        .map(|(&b, &d)| {
+            if d {
+                fb.func.dfg.block_call(b, &[])
+            } else {
+                def
+            }
+        })
         .collect();
     // Static type knowledge; an entry by the dispatch at an instruction with knowledge first
     // checks that the frame matches it (the interpreter did not perform the speculative
@@ -200,7 +314,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
     let mut guards = Vec::new();
     for (pc, st) in known.iter().enumerate() {
         let Some(st) = st else { continue };
-        if pc == 0 || st.iter().all(|&t| t == Ty::Any) {
+        if pc == 0 || !dispatch[pc] || st.iter().all(|&t| t == Ty::Any) {
             continue;
         }
         let g = fb.create_block();
@@ -267,12 +381,37 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         tcx,
         cur: Vec::new(),
         deopts,
+        cache: RegCache::default(),
+        cur_pc: 0,
+        merge: merge_points(code),
+        edges: vec![0; code.len()],
+        snaps: vec![None; code.len()],
+        bad_edge: false,
     };
     let nregs = tx.tcx.nregs;
     for (pc, &i) in code.iter().enumerate() {
+        tx.cur_pc = pc;
+        let single = !tx.merge[pc] && tx.edges[pc] == 1;
+        if !tx.merge[pc] && tx.edges[pc] == 0 {
+            // Unreachable in compiled code (the `MMBIN` after an inline arithmetic
+            // instruction, code after a return): not translated.
+            continue;
+        }
         tx.cur = known[pc].clone().unwrap_or_else(|| vec![Ty::Any; nregs]);
         tx.fb.switch_to_block(tx.blocks[pc]);
+        // One forward jump in: the values cached where it was taken hold here.
+        tx.cache = match tx.snaps[pc].take() {
+            Some(mut c) if single => {
+                c.block = Some(tx.blocks[pc]);
+                c
+            }
+            _ => RegCache::default(),
+        };
         tx.instruction(pc, i);
+    }
+    if tx.bad_edge {
+        debug_assert!(false, "backward jump to a non-merge instruction");
+        return Err("translator: backward jump to a non-merge instruction".into());
     }
     tx.fb.switch_to_block(exit);
     let r = tx.fb.block_params(exit)[0];
@@ -368,25 +507,97 @@ impl Tx<'_> {
         f
     }
 
+    /// Call helper `h`. The register cache is cleared: helpers may write any register (and
+    /// run Lua code that does).
     fn call(&mut self, h: u32, args: &[Value]) -> Value {
         let f = self.helper(h);
         let inst = self.fb.ins().call(f, args);
+        self.cache_clear();
         self.fb.inst_results(inst)[0]
+    }
+
+    // ------------------------------------------------------------------ register cache
+
+    /// Make the cache belong to the current block (emptied when it belonged to another).
+    fn cache_check(&mut self) {
+        let cb = self.fb.current_block();
+        if self.cache.block != cb {
+            self.cache.block = cb;
+            self.cache.regs.clear();
+        }
+    }
+    /// Forget every cached register (after anything that may write registers).
+    fn cache_clear(&mut self) {
+        self.cache.regs.clear();
+    }
+    /// The cache entry of register `r` (created empty).
+    fn ent(&mut self, r: u32) -> &mut CacheEnt {
+        self.cache_check();
+        let r = r as usize;
+        if self.cache.regs.len() <= r {
+            self.cache.regs.resize(r + 1, CacheEnt::default());
+        }
+        &mut self.cache.regs[r]
+    }
+    /// Switch to `b`, whose only predecessor is block `from` (emitted since without touching
+    /// the cache in between): the values cached in `from` stay.
+    fn enter_single(&mut self, from: Option<Block>, b: Block) {
+        let keep = from.is_some() && self.cache.block == from;
+        self.fb.switch_to_block(b);
+        if keep {
+            self.cache.block = Some(b);
+        }
     }
 
     fn off(r: u32) -> i32 {
         (r as i32) * 16
     }
     fn tag(&mut self, r: u32) -> Value {
-        self.fb
-            .ins()
-            .load(I64, flags(), self.base, Self::off(r) + 8)
+        match self.ent(r).tag {
+            Some(CachedTag::Val(v)) => v,
+            Some(CachedTag::Const(t)) => self.fb.ins().iconst(I64, t as i64),
+            None => {
+                let v = self
+                    .fb
+                    .ins()
+                    .load(I64, flags(), self.base, Self::off(r) + 8);
+                self.ent(r).tag = Some(CachedTag::Val(v));
+                v
+            }
+        }
     }
     fn payload(&mut self, r: u32) -> Value {
-        self.fb.ins().load(I64, flags(), self.base, Self::off(r))
+        let e = *self.ent(r);
+        if let Some(v) = e.pay {
+            return v;
+        }
+        let v = match e.fpay {
+            Some(f) => self.fb.ins().bitcast(I64, MemFlagsData::new(), f),
+            None => self.fb.ins().load(I64, flags(), self.base, Self::off(r)),
+        };
+        self.ent(r).pay = Some(v);
+        v
     }
     fn fpayload(&mut self, r: u32) -> Value {
-        self.fb.ins().load(F64, flags(), self.base, Self::off(r))
+        let e = *self.ent(r);
+        if let Some(v) = e.fpay {
+            return v;
+        }
+        let v = match e.pay {
+            Some(p) => self.fb.ins().bitcast(F64, MemFlagsData::new(), p),
+            None => self.fb.ins().load(F64, flags(), self.base, Self::off(r)),
+        };
+        self.ent(r).fpay = Some(v);
+        v
+    }
+    /// Record that register `r` now holds `payload` (`I64` or `F64`) with `tag`.
+    fn cache_set(&mut self, r: u32, payload: Value, tag: CachedTag) {
+        let float = self.fb.func.dfg.value_type(payload) == F64;
+        *self.ent(r) = CacheEnt {
+            pay: (!float).then_some(payload),
+            fpay: float.then_some(payload),
+            tag: Some(tag),
+        };
     }
     fn store(&mut self, r: u32, payload: Value, tag: u64) {
         let t = self.fb.ins().iconst(I64, tag as i64);
@@ -394,17 +605,39 @@ impl Tx<'_> {
             .ins()
             .store(flags(), payload, self.base, Self::off(r));
         self.fb.ins().store(flags(), t, self.base, Self::off(r) + 8);
+        self.cache_set(r, payload, CachedTag::Const(tag));
     }
     fn store_const(&mut self, r: u32, v: LuaValue) {
         let p = self.fb.ins().iconst(I64, v.payload() as i64);
         self.store(r, p, v.tag());
     }
-    /// Copy the value at `ptr + off` into register `r`.
+    /// Store `payload` (`I64`) and `tag` (an `I64` value) into register `r`.
+    fn store_val(&mut self, r: u32, payload: Value, tag: Value) {
+        self.fb
+            .ins()
+            .store(flags(), payload, self.base, Self::off(r));
+        self.fb
+            .ins()
+            .store(flags(), tag, self.base, Self::off(r) + 8);
+        self.cache_set(r, payload, CachedTag::Val(tag));
+    }
+    /// Copy the value at `ptr + off` (not a register of this frame) into register `r`.
     fn copy_in(&mut self, r: u32, ptr: Value, off: i32) {
         let p = self.fb.ins().load(I64, flags(), ptr, off);
         let t = self.fb.ins().load(I64, flags(), ptr, off + 8);
-        self.fb.ins().store(flags(), p, self.base, Self::off(r));
-        self.fb.ins().store(flags(), t, self.base, Self::off(r) + 8);
+        self.store_val(r, p, t);
+    }
+    /// `R[dst] := R[src]`.
+    fn move_reg(&mut self, dst: u32, src: u32) {
+        let e = *self.ent(src);
+        let (p, t) = (self.payload(src), self.tag(src));
+        self.store_val(dst, p, t);
+        // Keep what is known of the source (a float view, a constant tag).
+        let d = self.ent(dst);
+        d.fpay = e.fpay;
+        if let Some(tag) = e.tag {
+            d.tag = Some(tag);
+        }
     }
     fn reg_ptr(&mut self, r: u32) -> Value {
         self.fb.ins().iadd_imm_s(self.base, Self::off(r) as i64)
@@ -451,6 +684,18 @@ impl Tx<'_> {
 
     fn goto(&mut self, pc: usize) {
         if pc < self.blocks.len() {
+            if !self.merge[pc] {
+                if pc <= self.cur_pc {
+                    self.bad_edge = true;
+                }
+                self.edges[pc] += 1;
+                self.snaps[pc] = if self.edges[pc] == 1 {
+                    self.cache_check();
+                    Some(self.cache.clone())
+                } else {
+                    None
+                };
+            }
             let b = self.blocks[pc];
             self.fb.ins().jump(b, &[]);
         } else {
@@ -539,8 +784,7 @@ impl Tx<'_> {
         let a = i.a();
         match i.op() {
             OpCode::MOVE => {
-                let src = self.base;
-                self.copy_in(a, src, Self::off(i.b()));
+                self.move_reg(a, i.b());
                 self.goto(pc + 1);
             }
             OpCode::LOADI => {
@@ -658,8 +902,7 @@ impl Tx<'_> {
             OpCode::SELF if i.k() => {
                 // R[A+1] := R[B]; R[A] := R[B][K[C]] (the key is a constant, so writing A+1
                 // first cannot clobber it; a redo in the interpreter writes the same A+1).
-                let src = self.base;
-                self.copy_in(a + 1, src, Self::off(i.b()));
+                self.move_reg(a + 1, i.b());
                 let t = self.reg_ptr(a + 1);
                 self.get_field(pc, i, t, i.c() as usize, a);
             }
@@ -824,8 +1067,7 @@ impl Tx<'_> {
                 self.fb.switch_to_block(skip);
                 self.goto(pc + 2);
                 self.fb.switch_to_block(take);
-                self.fb.ins().store(flags(), p, self.base, Self::off(a));
-                self.fb.ins().store(flags(), t, self.base, Self::off(a) + 8);
+                self.store_val(a, p, t);
                 let target = self.jmp_target(pc + 1);
                 self.jump_to(pc + 1, target);
             }
@@ -870,8 +1112,7 @@ impl Tx<'_> {
                 self.fb.switch_to_block(stop);
                 self.exit_at(pc);
                 self.fb.switch_to_block(go);
-                let src = self.base;
-                self.copy_in(a + 2, src, Self::off(a + 4));
+                self.move_reg(a + 2, a + 4);
                 self.goto(target);
             }
             OpCode::CALL => self.call_inline(pc, i),
@@ -1321,6 +1562,7 @@ impl Tx<'_> {
             .fb
             .ins()
             .call_indirect(sig, entry, &[nbase_ptr, zero, upv, intr, vm]);
+        self.cache_clear();
         let r = self.fb.inst_results(call)[0];
         // The callee's answer; a tail call it made (`TAIL_CALLED`: its frame now holds the
         // tail callee's) is started right here when that callee is compiled code too.
@@ -1557,6 +1799,7 @@ impl Tx<'_> {
             .fb
             .ins()
             .call_indirect(sig, entry, &[nbase, zero, upv, intr, vm]);
+        self.cache_clear();
         let r = self.fb.inst_results(call)[0];
         self.fb.ins().jump(answer, &[BlockArg::Value(r)]);
     }
@@ -1651,6 +1894,7 @@ impl Tx<'_> {
                 self.fb.ins().store(flags(), pl, self.base, dst);
                 self.fb.ins().store(flags(), tg, self.base, dst + 8);
             }
+            self.cache_clear();
         } else {
             // The function, then `nargs` arguments in a loop.
             let src0 = self.reg_ptr(a);
@@ -2319,10 +2563,12 @@ impl Tx<'_> {
         let tag = self.tag(r);
         let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, want as i64);
         let (go, fail) = self.branch(ok);
+        let here = self.fb.current_block();
         self.fb.switch_to_block(fail);
         count_deopt(&mut self.fb, self.deopts);
         self.exit_at(pc);
-        self.fb.switch_to_block(go);
+        self.enter_single(here, go);
+        self.ent(r).tag = Some(CachedTag::Const(want));
     }
 
     /// What is known about register `r` at the start of the current instruction.
@@ -2340,6 +2586,7 @@ impl Tx<'_> {
             let t = self.fb.ins().iconst(I64, tag as i64);
             self.fb.ins().store(flags(), t, self.base, Self::off(r) + 8);
         }
+        self.cache_set(r, payload, CachedTag::Const(tag));
     }
 
     /// A float operand (`o` is known to hold a float) as an `f64`.
@@ -2570,6 +2817,7 @@ impl Tx<'_> {
         self.fb
             .ins()
             .store(flags(), c1, self.base, Self::off(a + 1));
+        self.ent(a + 1).pay = Some(c1);
         let idx = self.payload(a);
         let step = self.payload(a + 2);
         let n = self.fb.ins().iadd(idx, step);

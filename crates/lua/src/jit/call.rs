@@ -336,14 +336,15 @@ impl Vm {
                 }
                 r = self.jit_start_frame(entry, cl, ci_idx);
             }
-            let base = (*th).stack.add((&(*th).ci).get_unchecked(ci_idx).base);
             if r == CALL_ERROR {
                 return Err(self.jit_take_error());
             }
             if r == FRAME_RETURNED {
-                // (Not CIST_FRESH: this frame was pushed by `jit_call_value`.)
+                // (Not CIST_FRESH: this frame was pushed by `jit_call_value`.) The frame is
+                // popped: `ci_idx` no longer indexes a frame.
                 return Ok(());
             }
+            let base = (*th).stack.add((&(*th).ci).get_unchecked(ci_idx).base);
             let pc = r as usize;
             if let Some(&ins) = p.code().get(pc) {
                 match ins.op() {
