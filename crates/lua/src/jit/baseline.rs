@@ -171,6 +171,14 @@ struct Tx<'a> {
     /// A backward jump to a block that is not a merge point was emitted (a translator bug;
     /// the proto then stays interpreted).
     bad_edge: bool,
+    /// Carry cached values into single-predecessor blocks (off in the fallback translation).
+    carry: bool,
+    /// Blocks made by [`Tx::branch`] (one predecessor, the branching block) and the cache at
+    /// the branch, taken up when the block is first reached ([`Tx::cache_check`]).
+    pred_snap: std::collections::HashMap<Block, RegCache>,
+    /// `(block, its assumed only predecessor)` for every carried cache, checked on the
+    /// finished function ([`single_predecessors`]).
+    assumed: Vec<(Block, Block)>,
 }
 
 /// What the translator knows of a register's tag ([`CacheEnt::tag`]).
@@ -259,6 +267,29 @@ fn dispatch_points(code: &[Instruction]) -> Vec<bool> {
 
 /// Translate `proto` to CLIF. Errors are reasons to stay in the interpreter.
 pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, String> {
+    match translate_with(proto, isa, true)? {
+        Some(t) => Ok(t),
+        None => {
+            // A block the register cache assumed to have one predecessor has more (a
+            // translator bug, caught in tests); the translation without carried values is
+            // correct regardless.
+            debug_assert!(
+                false,
+                "register cache: a single-predecessor assumption failed"
+            );
+            translate_with(proto, isa, false)?.ok_or_else(|| "translator: CFG".into())
+        }
+    }
+}
+
+/// [`translate`], carrying cached register values into blocks with one predecessor when
+/// `carry`. `None` when, in the finished function, such a block has more than one
+/// predecessor (the values cached there would not dominate it).
+fn translate_with(
+    proto: &Proto,
+    isa: &dyn TargetIsa,
+    carry: bool,
+) -> Result<Option<Translation>, String> {
     let code = proto.code();
     if code.is_empty() {
         return Err("empty proto".into());
@@ -387,6 +418,9 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         edges: vec![0; code.len()],
         snaps: vec![None; code.len()],
         bad_edge: false,
+        carry,
+        pred_snap: std::collections::HashMap::new(),
+        assumed: Vec::new(),
     };
     let nregs = tx.tcx.nregs;
     for (pc, &i) in code.iter().enumerate() {
@@ -401,7 +435,10 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
         tx.fb.switch_to_block(tx.blocks[pc]);
         // One forward jump in: the values cached where it was taken hold here.
         tx.cache = match tx.snaps[pc].take() {
-            Some(mut c) if single => {
+            Some(mut c) if single && carry => {
+                if let Some(from) = c.block {
+                    tx.assumed.push((tx.blocks[pc], from));
+                }
                 c.block = Some(tx.blocks[pc]);
                 c
             }
@@ -418,12 +455,39 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
     tx.fb.ins().return_(&[r]);
     tx.fb.seal_all_blocks();
     let exits = tx.exits;
+    let assumed = std::mem::take(&mut tx.assumed);
     tx.fb.finalize(isa.frontend_config());
-    Ok(Translation {
+    if !single_predecessors(&func, &assumed) {
+        return Ok(None);
+    }
+    Ok(Some(Translation {
         func,
         bytecodes: code.len(),
         exits,
-    })
+    }))
+}
+
+/// Whether each block `b` of `assumed` `(b, from)` has exactly one incoming edge in `func`,
+/// from block `from`.
+fn single_predecessors(func: &Function, assumed: &[(Block, Block)]) -> bool {
+    if assumed.is_empty() {
+        return true;
+    }
+    let mut preds: std::collections::HashMap<Block, (u32, Block)> =
+        assumed.iter().map(|&(b, _)| (b, (0, b))).collect();
+    for blk in func.layout.blocks() {
+        let Some(term) = func.layout.last_inst(blk) else {
+            continue;
+        };
+        let dfg = &func.dfg;
+        for bc in dfg.insts[term].branch_destination(&dfg.jump_tables, &dfg.exception_tables) {
+            if let Some(e) = preds.get_mut(&bc.block(&dfg.value_lists)) {
+                e.0 += 1;
+                e.1 = blk;
+            }
+        }
+    }
+    assumed.iter().all(|&(b, from)| preds[&b] == (1, from))
 }
 
 /// What [`Tx::compiled_callee`] loads about a Lua callee: its entry stub, its parameter count
@@ -518,16 +582,30 @@ impl Tx<'_> {
 
     // ------------------------------------------------------------------ register cache
 
-    /// Make the cache belong to the current block (emptied when it belonged to another).
+    /// Make the cache belong to the current block: the cache taken at the branch into it
+    /// when it is a [`Tx::branch`] successor, else empty.
     fn cache_check(&mut self) {
         let cb = self.fb.current_block();
-        if self.cache.block != cb {
-            self.cache.block = cb;
-            self.cache.regs.clear();
+        if self.cache.block == cb {
+            return;
+        }
+        match cb.and_then(|b| self.pred_snap.remove(&b)) {
+            Some(mut snap) => {
+                if let Some(from) = snap.block {
+                    self.assumed.push((cb.unwrap_or(from), from));
+                }
+                snap.block = cb;
+                self.cache = snap;
+            }
+            None => {
+                self.cache.block = cb;
+                self.cache.regs.clear();
+            }
         }
     }
     /// Forget every cached register (after anything that may write registers).
     fn cache_clear(&mut self) {
+        self.cache_check();
         self.cache.regs.clear();
     }
     /// The cache entry of register `r` (created empty).
@@ -538,15 +616,6 @@ impl Tx<'_> {
             self.cache.regs.resize(r + 1, CacheEnt::default());
         }
         &mut self.cache.regs[r]
-    }
-    /// Switch to `b`, whose only predecessor is block `from` (emitted since without touching
-    /// the cache in between): the values cached in `from` stay.
-    fn enter_single(&mut self, from: Option<Block>, b: Block) {
-        let keep = from.is_some() && self.cache.block == from;
-        self.fb.switch_to_block(b);
-        if keep {
-            self.cache.block = Some(b);
-        }
     }
 
     fn off(r: u32) -> i32 {
@@ -724,6 +793,13 @@ impl Tx<'_> {
     fn branch(&mut self, c: Value) -> (Block, Block) {
         let t = self.fb.create_block();
         let f = self.fb.create_block();
+        if self.carry {
+            self.cache_check();
+            if !self.cache.regs.is_empty() {
+                self.pred_snap.insert(t, self.cache.clone());
+                self.pred_snap.insert(f, self.cache.clone());
+            }
+        }
         self.fb.ins().brif(c, t, &[], f, &[]);
         (t, f)
     }
@@ -2563,11 +2639,10 @@ impl Tx<'_> {
         let tag = self.tag(r);
         let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, want as i64);
         let (go, fail) = self.branch(ok);
-        let here = self.fb.current_block();
         self.fb.switch_to_block(fail);
         count_deopt(&mut self.fb, self.deopts);
         self.exit_at(pc);
-        self.enter_single(here, go);
+        self.fb.switch_to_block(go);
         self.ent(r).tag = Some(CachedTag::Const(want));
     }
 
