@@ -173,6 +173,9 @@ struct Tx<'a> {
     bad_edge: bool,
     /// Carry cached values into single-predecessor blocks (off in the fallback translation).
     carry: bool,
+    /// Per instruction: the registers a loop header receives as block parameters (see
+    /// [`loop_params`]; empty elsewhere).
+    hparams: Vec<Vec<(u32, Ty)>>,
     /// Blocks made by [`Tx::branch`] (one predecessor, the branching block) and the cache at
     /// the branch, taken up when the block is first reached ([`Tx::cache_check`]).
     pred_snap: std::collections::HashMap<Block, RegCache>,
@@ -212,6 +215,94 @@ struct CacheEnt {
 struct RegCache {
     block: Option<Block>,
     regs: Vec<CacheEnt>,
+}
+
+/// The multiplier and shift for signed 64-bit division by the constant `d` (`|d| >= 2`):
+/// `q = (mulhi(x, m) [+ x if d > 0 and m < 0] [- x if d < 0 and m > 0]) >> s`, plus one when
+/// negative, is `x / d` truncated (Hacker's Delight, 2nd ed., §10-4, "magic").
+fn magic_signed(d: i64) -> (i64, u32) {
+    const TWO63: u64 = 1 << 63;
+    let ad = d.unsigned_abs();
+    let t = TWO63.wrapping_add((d as u64) >> 63);
+    let anc = t - 1 - t % ad;
+    let mut p = 63u32;
+    let (mut q1, mut r1) = (TWO63 / anc, TWO63 - (TWO63 / anc) * anc);
+    let (mut q2, mut r2) = (TWO63 / ad, TWO63 - (TWO63 / ad) * ad);
+    loop {
+        p += 1;
+        q1 = q1.wrapping_mul(2);
+        r1 = r1.wrapping_mul(2);
+        if r1 >= anc {
+            q1 = q1.wrapping_add(1);
+            r1 = r1.wrapping_sub(anc);
+        }
+        q2 = q2.wrapping_mul(2);
+        r2 = r2.wrapping_mul(2);
+        if r2 >= ad {
+            q2 = q2.wrapping_add(1);
+            r2 = r2.wrapping_sub(ad);
+        }
+        let delta = ad - r2;
+        if !(q1 < delta || (q1 == delta && r1 == 0)) {
+            break;
+        }
+    }
+    let m = q2.wrapping_add(1) as i64;
+    (if d < 0 { m.wrapping_neg() } else { m }, p - 64)
+}
+
+/// Most registers a loop header receives as block parameters.
+const MAX_LOOP_PARAMS: usize = 12;
+
+/// Per instruction: for a loop header (the target of a backward jump), the registers it
+/// receives as block parameters: those the loop's instructions name (fields A, B, C; for
+/// `FORLOOP` its four registers) that are known to hold an integer or a float at the header
+/// ([`types::infer`]: on every path into it, the dispatch entry checking it). A loop-carried
+/// number thus stays in a machine register around the loop instead of making each
+/// iteration wait on the store of the previous one.
+fn loop_params(
+    code: &[Instruction],
+    known: &[Option<Vec<Ty>>],
+    nregs: usize,
+) -> Vec<Vec<(u32, Ty)>> {
+    let mut end = vec![None::<usize>; code.len()];
+    for (pc, i) in code.iter().enumerate() {
+        let target = match i.op() {
+            OpCode::JMP => pc as isize + 1 + i.sj_field() as isize,
+            OpCode::FORLOOP | OpCode::TFORLOOP => pc as isize + 1 - i.bx() as isize,
+            _ => continue,
+        };
+        if target <= pc as isize && target >= 0 {
+            let e = &mut end[target as usize];
+            *e = Some(e.map_or(pc, |x: usize| x.max(pc)));
+        }
+    }
+    let mut out = vec![Vec::new(); code.len()];
+    for (h, e) in end.iter().enumerate() {
+        let (Some(e), Some(st)) = (e, &known[h]) else {
+            continue;
+        };
+        let mut named = vec![false; nregs];
+        for i in &code[h..=*e] {
+            let mut mark = |r: u32| {
+                if let Some(m) = named.get_mut(r as usize) {
+                    *m = true;
+                }
+            };
+            mark(i.a());
+            mark(i.b());
+            mark(i.c());
+            if i.op() == OpCode::FORLOOP {
+                (1..4).for_each(|d| mark(i.a() + d));
+            }
+        }
+        out[h] = (0..nregs)
+            .filter(|&r| named[r] && st.get(r).is_some_and(|t| t.exact()))
+            .take(MAX_LOOP_PARAMS)
+            .map(|r| (r as u32, st[r]))
+            .collect();
+    }
+    out
 }
 
 /// Instructions whose block may be entered other than by forward jumps from earlier
@@ -315,20 +406,6 @@ fn translate_with(
     // Dispatch on the entry pc.
     let idx = fb.ins().ireduce(I32, pc);
     let def = fb.func.dfg.block_call(exit, &[BlockArg::Value(pc)]);
-    // Only the instructions the interpreter can enter at get a table entry; any other pc
-    // is returned at once (the interpreter continues there).
-    let dispatch = dispatch_points(code);
-    let table: Vec<_> = blocks
-        .iter()
-        .zip(&dispatch)
-        .map(|(&b, &d)| {
-            if d {
-                fb.func.dfg.block_call(b, &[])
-            } else {
-                def
-            }
-        })
-        .collect();
     // Static type knowledge; an entry by the dispatch at an instruction with knowledge first
     // checks that the frame matches it (the interpreter did not perform the speculative
     // guards), and otherwise returns that pc to the interpreter.
@@ -339,6 +416,41 @@ fn translate_with(
         nregs: proto.src.max_stack as usize,
     };
     let known = types::infer(&tcx);
+    // Loop headers pass their numeric registers as block parameters; an entry by the
+    // dispatch there first loads them from their slots (a landing block).
+    let hparams = if carry {
+        loop_params(code, &known, tcx.nregs)
+    } else {
+        vec![Vec::new(); code.len()]
+    };
+    let mut lands = Vec::new();
+    let entry_blocks: Vec<Block> = (0..code.len())
+        .map(|pc| {
+            if hparams[pc].is_empty() {
+                return blocks[pc];
+            }
+            for &(_, t) in &hparams[pc] {
+                fb.append_block_param(blocks[pc], if t == Ty::Float { F64 } else { I64 });
+            }
+            let land = fb.create_block();
+            lands.push((pc, land));
+            land
+        })
+        .collect();
+    // Only the instructions the interpreter can enter at get a table entry; any other pc
+    // is returned at once (the interpreter continues there).
+    let dispatch = dispatch_points(code);
+    let table: Vec<_> = entry_blocks
+        .iter()
+        .zip(&dispatch)
+        .map(|(&b, &d)| {
+            if d {
+                fb.func.dfg.block_call(b, &[])
+            } else {
+                def
+            }
+        })
+        .collect();
     // `ProtoJit::deopts`, counted by failed guards (the proto outlives its code).
     let deopts = &proto.jit.deopts as *const std::cell::Cell<u32> as i64;
     let mut table = table;
@@ -363,7 +475,7 @@ fn translate_with(
     fb.switch_to_block(dispatch);
     // Frame start (pc 0, every call) goes straight to the first instruction.
     let table = fb.create_block();
-    fb.ins().brif(pc, table, &[], blocks[0], &[]);
+    fb.ins().brif(pc, table, &[], entry_blocks[0], &[]);
     fb.switch_to_block(table);
     fb.ins().br_table(idx, jt);
     for (pc, g) in guards {
@@ -391,7 +503,18 @@ fn translate_with(
             fb.ins().jump(exit, &[BlockArg::Value(pcv)]);
             fb.switch_to_block(ok);
         }
-        fb.ins().jump(blocks[pc], &[]);
+        fb.ins().jump(entry_blocks[pc], &[]);
+    }
+    for (pc, land) in lands {
+        fb.switch_to_block(land);
+        let args: Vec<BlockArg> = hparams[pc]
+            .iter()
+            .map(|&(r, t)| {
+                let ty = if t == Ty::Float { F64 } else { I64 };
+                BlockArg::Value(fb.ins().load(ty, flags(), base, (r as i32) * 16))
+            })
+            .collect();
+        fb.ins().jump(blocks[pc], &args);
     }
 
     let mut tx = Tx {
@@ -419,6 +542,7 @@ fn translate_with(
         snaps: vec![None; code.len()],
         bad_edge: false,
         carry,
+        hparams,
         pred_snap: std::collections::HashMap::new(),
         assumed: Vec::new(),
     };
@@ -444,6 +568,7 @@ fn translate_with(
             }
             _ => RegCache::default(),
         };
+        tx.header_cache(pc);
         tx.instruction(pc, i);
     }
     if tx.bad_edge {
@@ -751,7 +876,35 @@ impl Tx<'_> {
         self.fb.ins().load(I64, flags(), u, off)
     }
 
+    /// At the start of a loop header: its block parameters are the values of its numeric
+    /// registers ([`loop_params`]), with their known tags.
+    fn header_cache(&mut self, pc: usize) {
+        let b = self.blocks[pc];
+        let params = self.fb.block_params(b).to_vec();
+        for (k, &(r, t)) in self.hparams[pc].clone().iter().enumerate() {
+            let tag = t.tag().unwrap_or(TAG_INT);
+            self.cache_set(r, params[k], CachedTag::Const(tag));
+        }
+    }
+
     fn goto(&mut self, pc: usize) {
+        if pc < self.blocks.len() && !self.hparams[pc].is_empty() {
+            // A loop header: its numeric registers' current values as arguments.
+            let args: Vec<BlockArg> = self.hparams[pc]
+                .clone()
+                .iter()
+                .map(|&(r, t)| {
+                    BlockArg::Value(if t == Ty::Float {
+                        self.fpayload(r)
+                    } else {
+                        self.payload(r)
+                    })
+                })
+                .collect();
+            let b = self.blocks[pc];
+            self.fb.ins().jump(b, &args);
+            return;
+        }
         if pc < self.blocks.len() {
             if !self.merge[pc] {
                 if pc <= self.cur_pc {
@@ -2506,6 +2659,18 @@ impl Tx<'_> {
                     self.store_typed(a, r, TAG_INT);
                     self.goto(pc + 2);
                 }
+                // `slow` is reached only from `int_divmod` (a divisor of 0 or -1): otherwise
+                // leave it out, so that the next instruction keeps a single predecessor.
+                let divisor_checked = match (op, y) {
+                    (OpCode::MOD | OpCode::IDIV, Opnd::Reg(_)) => true,
+                    (OpCode::MOD | OpCode::IDIV, Opnd::K(v, _)) => {
+                        matches!(v.as_int(), Some(0 | -1))
+                    }
+                    _ => false,
+                };
+                if !divisor_checked {
+                    return;
+                }
                 self.fb.switch_to_block(slow);
             } else if float_path {
                 let fx = self.opnd_as_f64(x, plan.ty[0]);
@@ -2688,6 +2853,10 @@ impl Tx<'_> {
                 self.fb.ins().jump(slow, &[]);
                 return None;
             }
+            Opnd::K(v, _) if v.as_int().is_some() => {
+                let d = v.as_int().unwrap_or(1);
+                return Some(self.divmod_const(mod_, px, d));
+            }
             Opnd::K(..) => {}
             Opnd::Reg(_) => {
                 // py + 1 > 1 (unsigned) <=> py is neither -1 nor 0.
@@ -2716,6 +2885,51 @@ impl Tx<'_> {
             let adj = self.fb.ins().uextend(I64, adj);
             self.fb.ins().isub(q, adj)
         })
+    }
+
+    /// Integer `%` (`mod_`) or `//` of `px` by the constant `d` (not 0 or -1) without a
+    /// division instruction: a power of two is a mask or an arithmetic shift (both floor);
+    /// otherwise the truncated quotient is a multiply-high by [`magic_signed`]'s multiplier
+    /// (Hacker's Delight §10-4), then corrected to floor semantics as in [`Self::int_divmod`].
+    fn divmod_const(&mut self, mod_: bool, px: Value, d: i64) -> Value {
+        if d > 0 && (d as u64).is_power_of_two() {
+            let k = d.trailing_zeros() as i64;
+            return if mod_ {
+                self.fb.ins().band_imm_s(px, d - 1)
+            } else {
+                self.fb.ins().sshr_imm_s(px, k)
+            };
+        }
+        let (m, shift) = magic_signed(d);
+        let mv = self.fb.ins().iconst(I64, m);
+        let mut q = self.fb.ins().smulhi(px, mv);
+        if d > 0 && m < 0 {
+            q = self.fb.ins().iadd(q, px);
+        } else if d < 0 && m > 0 {
+            q = self.fb.ins().isub(q, px);
+        }
+        if shift > 0 {
+            q = self.fb.ins().sshr_imm_s(q, shift as i64);
+        }
+        let sign = self.fb.ins().ushr_imm_u(q, 63);
+        let q = self.fb.ins().iadd(q, sign);
+        // Truncated remainder, then floor semantics.
+        let qd = self.fb.ins().imul_imm_s(q, d);
+        let rem = self.fb.ins().isub(px, qd);
+        let nz = self.fb.ins().icmp_imm_s(IntCC::NotEqual, rem, 0);
+        if mod_ {
+            let sx = self.fb.ins().bxor_imm_s(rem, d);
+            let neg = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, sx, 0);
+            let adj = self.fb.ins().band(nz, neg);
+            let radj = self.fb.ins().iadd_imm_s(rem, d);
+            self.fb.ins().select(adj, radj, rem)
+        } else {
+            let sx = self.fb.ins().bxor_imm_s(px, d);
+            let neg = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, sx, 0);
+            let adj = self.fb.ins().band(nz, neg);
+            let adj = self.fb.ins().uextend(I64, adj);
+            self.fb.ins().isub(q, adj)
+        }
     }
 
     /// Operand `o` (a number; `is_int` tells whether it is an integer) as an `f64`.
@@ -2930,5 +3144,97 @@ impl Tx<'_> {
         self.fb.switch_to_block(stop);
         self.exit_at(pc);
         go
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::magic_signed;
+
+    /// What [`super::Tx::divmod_const`] computes, in Rust: (floor quotient, floor modulo).
+    fn by_magic(x: i64, d: i64) -> (i64, i64) {
+        let (m, s) = magic_signed(d);
+        let mut q = ((x as i128 * m as i128) >> 64) as i64;
+        if d > 0 && m < 0 {
+            q = q.wrapping_add(x);
+        } else if d < 0 && m > 0 {
+            q = q.wrapping_sub(x);
+        }
+        q >>= s;
+        q = q.wrapping_add(((q as u64) >> 63) as i64);
+        let rem = x.wrapping_sub(q.wrapping_mul(d));
+        let m = if rem != 0 && (rem ^ d) < 0 {
+            rem + d
+        } else {
+            rem
+        };
+        let fq = q - (rem != 0 && (x ^ d) < 0) as i64;
+        (fq, m)
+    }
+
+    #[test]
+    fn constant_division_matches_floor_division() {
+        let divisors = [
+            2,
+            3,
+            5,
+            6,
+            7,
+            8,
+            10,
+            11,
+            360,
+            1000,
+            10007,
+            65536,
+            1000003,
+            1000000007,
+            i64::MAX,
+            i64::MAX - 1,
+            -2,
+            -3,
+            -7,
+            -10,
+            -1000000007,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        let mut xs = vec![
+            0,
+            1,
+            -1,
+            2,
+            -2,
+            7,
+            -7,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+            i64::MAX - 1,
+        ];
+        let mut v: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2000 {
+            v ^= v << 13;
+            v ^= v >> 7;
+            v ^= v << 17;
+            xs.push(v as i64);
+            xs.push((v >> 40) as i64 - (1 << 23));
+        }
+        for &d in &divisors {
+            if d > 0 && (d as u64).is_power_of_two() {
+                continue; // a mask or a shift, not the multiplier
+            }
+            for &x in &xs {
+                // Floor semantics (lvm.c luaV_idiv, luaV_mod), computed in 128 bits.
+                let (x1, d1) = (x as i128, d as i128);
+                let (mut q, mut r) = (x1 / d1, x1 % d1);
+                if r != 0 && (r ^ d1) < 0 {
+                    q -= 1;
+                    r += d1;
+                }
+                let want = (q as i64, r as i64);
+                assert_eq!(by_magic(x, d), want, "{x} by {d}");
+            }
+        }
     }
 }
