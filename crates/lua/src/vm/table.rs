@@ -73,6 +73,9 @@ pub struct LuaTable {
     /// The border [`LuaTable::length`] found last inside the array part (a hint like lua5.4's
     /// `alimit`: checked before use, so stores need not maintain it).
     len_hint: Cell<u32>,
+    /// The node [`LuaTable::next`] returned last (a hint: checked before use), so that a
+    /// traversal finds the position of its previous key without a lookup.
+    next_hint: Cell<u32>,
     /// The metatable, or null.
     pub metatable: *mut LuaTable,
 }
@@ -322,6 +325,7 @@ impl LuaTable {
             inline_bytes: 0,
             inline_node: false,
             len_hint: Cell::new(0),
+            next_hint: Cell::new(0),
             metatable: std::ptr::null_mut(),
         };
         t.set_node_vector(nhash);
@@ -366,6 +370,7 @@ impl LuaTable {
                 inline_bytes: nbytes as u32,
                 inline_node: true,
                 len_hint: Cell::new(0),
+                next_hint: Cell::new(0),
                 metatable: std::ptr::null_mut(),
             });
             p
@@ -811,11 +816,11 @@ impl LuaTable {
                     self.set_int(i as i64 + 1, v);
                 }
             }
-            // Re-insert the old hash part.
+            // Re-insert the old hash part: its keys are distinct, so no lookup first.
             for j in 0..old_nlen {
                 let n = *old_node.add(j);
                 if !n.val.is_nil() {
-                    let _ = self.set(n.key, n.val);
+                    self.reinsert(n.key, n.val);
                 }
             }
             free_values(old_array, old_asize);
@@ -824,6 +829,24 @@ impl LuaTable {
             }
         }
         self.gc_size() as isize - before
+    }
+
+    /// Store `t[k] = v` for a key `k` (normalised) that is not in the table, during a resize
+    /// (the new parts fit every key): into the array part when `k` is in its range, else a
+    /// new node (`insert_no_resize`, no lookup); [`LuaTable::set`] should the node vector
+    /// be full after all.
+    fn reinsert(&mut self, k: Value, v: Value) {
+        if k.tag == TAG_INT {
+            let idx = k.payload.wrapping_sub(1);
+            if idx < self.asize as u64 {
+                // SAFETY: idx < asize.
+                unsafe { *self.array.add(idx as usize) = v };
+                return;
+            }
+        }
+        if !self.insert_no_resize(k, v) {
+            let _ = self.set(k, v);
+        }
     }
 
     /// The length border (`luaH_getn`): some `n` with `t[n] ~= nil` (or `n == 0`) and `t[n+1] == nil`.
@@ -897,10 +920,21 @@ impl LuaTable {
         let mut i: usize = match k.tag {
             TAG_NIL => 0,
             TAG_INT if (k.payload.wrapping_sub(1)) < asize as u64 => k.payload as usize,
-            _ => match self.find_node_ex(k, true) {
-                Some(n) => asize + n + 1,
-                None => return Err(InvalidKey),
-            },
+            _ => {
+                // The node returned last, when `k` is its key (the usual traversal step).
+                let h = self.next_hint.get() as usize;
+                let hit = self.nodes().get(h).is_some_and(|n| {
+                    key_eq(n.key, k) || (n.key.tag == TAG_DEADKEY && n.key.payload == k.payload)
+                });
+                match if hit {
+                    Some(h)
+                } else {
+                    self.find_node_ex(k, true)
+                } {
+                    Some(n) => asize + n + 1,
+                    None => return Err(InvalidKey),
+                }
+            }
         };
         let arr = self.array_slice();
         while i < asize {
@@ -913,6 +947,7 @@ impl LuaTable {
         let mut n = i - asize;
         while n < nodes.len() {
             if !nodes[n].val.is_nil() {
+                self.next_hint.set(n as u32);
                 return Ok(Some((nodes[n].key, nodes[n].val)));
             }
             n += 1;
@@ -1005,6 +1040,44 @@ mod tests {
         assert_eq!(t.length(), 100);
         assert_eq!(t.get_int(37).as_int(), Some(370));
         assert!(t.get_int(101).is_nil());
+    }
+
+    #[test]
+    fn next_hint_is_checked_before_use() {
+        // Keys of every hash-part kind, a traversal interleaved with lookups of other keys
+        // and restarted from arbitrary keys: `next` from a key gives what a lookup would.
+        let mut t = LuaTable::new(0, 0);
+        let keys: Vec<Value> = (0..300)
+            .map(|i| match i % 3 {
+                0 => Value::int(i * 7919 + 1_000_000),
+                1 => Value::float(i as f64 + 0.5),
+                _ => Value::bool(i % 2 == 0),
+            })
+            .collect();
+        for (j, &k) in keys.iter().enumerate() {
+            t.set(k, Value::int(j as i64)).unwrap();
+        }
+        // Reference order: a full traversal.
+        let mut order = Vec::new();
+        let mut k = Value::NIL;
+        while let Some((nk, _)) = t.next(k).unwrap() {
+            order.push(nk);
+            k = nk;
+        }
+        // 100 integers, 100 floats, and the two booleans.
+        assert_eq!(order.len(), 202, "every distinct key once");
+        // From each key, in a scrambled order (the hint points elsewhere each time).
+        for step in [1usize, 7, 31] {
+            for j in (0..order.len()).map(|j| (j * step) % order.len()) {
+                let got = t.next(order[j]).unwrap().map(|(k, _)| k);
+                let want = order.get(j + 1).copied();
+                assert_eq!(
+                    got.map(|v| (v.tag, v.payload)),
+                    want.map(|v| (v.tag, v.payload))
+                );
+            }
+        }
+        assert!(t.next(Value::int(-5)).is_err(), "a key not in the table");
     }
 
     #[test]
