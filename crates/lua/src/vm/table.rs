@@ -4,7 +4,9 @@
 //! `LuaTable` is `#[repr(C)]`; the array part is `array: *mut Value` with `asize: u32` slots holding
 //! keys `1..=asize` (slot `k-1` for key `k`); absent entries are nil. The hash part is `node: *mut Node`
 //! with `1 << lsizenode` nodes when `node` is non-null (no hash part at all when null). A [`Node`] is
-//! `#[repr(C)] { val: Value, key: Value, next: i32 }`; collisions chain through `next` (a relative
+//! `#[repr(C)] { val: Value, key: Value, next: i32, khash: u32 }` (`khash`: a string key's hash, in
+//! what was padding, so that rehashing and collision handling never read the key's string object);
+//! collisions chain through `next` (a relative
 //! offset in nodes, 0 = end), with Brent's variation: a key not in its main position is moved when the
 //! owner of that position arrives (`luaH_newkey`).
 //!
@@ -41,6 +43,9 @@ pub struct Node {
     pub key: Value,
     /// Offset (in nodes) to the next node of the collision chain; 0 = end of chain.
     pub next: i32,
+    /// The hash of a string key (its `LuaString::hash`), written with the key; unused for
+    /// other keys.
+    pub(crate) khash: u32,
 }
 
 /// Number of metamethod events whose absence is cached in [`LuaTable::flags`] (`__index` .. `__eq`).
@@ -460,11 +465,16 @@ impl LuaTable {
     /// Main position of a (normalised, non-nil) key. Requires a hash part.
     #[inline(always)]
     fn main_position(&self, k: Value) -> usize {
+        self.position(k, str_hash(k))
+    }
+
+    /// [`Self::main_position`] of `k` given `kh`, its [`str_hash`].
+    #[inline(always)]
+    fn position(&self, k: Value, kh: u32) -> usize {
         let size = self.node_len();
         let mask = size - 1;
         match k.tag {
-            // SAFETY: string keys are live strings.
-            TAG_STR => unsafe { (*(k.payload as *mut LuaString)).hash() as usize & mask },
+            TAG_STR => kh as usize & mask,
             TAG_INT => {
                 let ui = k.payload;
                 (ui % ((mask as u64) | 1)) as usize
@@ -572,12 +582,15 @@ impl LuaTable {
             return None;
         }
         let nodes = self.nodes();
-        let mut i = self.main_position(k);
+        let kh = str_hash(k);
+        let mut i = self.position(k, kh);
         loop {
             let n = &nodes[i];
-            if key_eq(n.key, k)
-                || (dead_ok && n.key.tag == TAG_DEADKEY && n.key.payload == k.payload)
-            {
+            // A string key of another hash differs without reading its string.
+            let same = n.key.tag == k.tag
+                && (n.key.payload == k.payload
+                    || (k.tag == TAG_STR && n.khash == kh && key_eq(n.key, k)));
+            if same || (dead_ok && n.key.tag == TAG_DEADKEY && n.key.payload == k.payload) {
                 return Some(i);
             }
             if n.next == 0 {
@@ -699,16 +712,21 @@ impl LuaTable {
     /// `false` (nothing changed but the free-node cursor) when there is no hash part or no
     /// free node.
     fn insert_no_resize(&mut self, k: Value, v: Value) -> bool {
+        self.insert_hashed(k, v, str_hash(k))
+    }
+
+    /// [`Self::insert_no_resize`] given `kh`, the [`str_hash`] of `k`.
+    fn insert_hashed(&mut self, k: Value, v: Value, kh: u32) -> bool {
         if self.node.is_null() {
             return false;
         }
-        let mut mp = self.main_position(k);
+        let mut mp = self.position(k, kh);
         let mp_node = self.nodes()[mp];
         if !mp_node.val.is_nil() {
             let Some(f) = self.get_free_pos() else {
                 return false;
             };
-            let other_mp = self.main_position(mp_node.key);
+            let other_mp = self.position(mp_node.key, mp_node.khash);
             let nodes = self.nodes_mut();
             if other_mp != mp {
                 // The colliding node is out of its main position: move it to the free slot.
@@ -736,6 +754,7 @@ impl LuaTable {
         }
         let nodes = self.nodes_mut();
         nodes[mp].key = k;
+        nodes[mp].khash = kh;
         nodes[mp].val = v;
         true
     }
@@ -820,7 +839,7 @@ impl LuaTable {
             for j in 0..old_nlen {
                 let n = *old_node.add(j);
                 if !n.val.is_nil() {
-                    self.reinsert(n.key, n.val);
+                    self.reinsert(n.key, n.val, n.khash);
                 }
             }
             free_values(old_array, old_asize);
@@ -835,7 +854,7 @@ impl LuaTable {
     /// (the new parts fit every key): into the array part when `k` is in its range, else a
     /// new node (`insert_no_resize`, no lookup); [`LuaTable::set`] should the node vector
     /// be full after all.
-    fn reinsert(&mut self, k: Value, v: Value) {
+    fn reinsert(&mut self, k: Value, v: Value, kh: u32) {
         if k.tag == TAG_INT {
             let idx = k.payload.wrapping_sub(1);
             if idx < self.asize as u64 {
@@ -844,7 +863,7 @@ impl LuaTable {
                 return;
             }
         }
-        if !self.insert_no_resize(k, v) {
+        if !self.insert_hashed(k, v, kh) {
             let _ = self.set(k, v);
         }
     }
@@ -972,6 +991,18 @@ impl LuaTable {
             // SAFETY: array holds asize initialised values, uniquely borrowed.
             unsafe { std::slice::from_raw_parts_mut(self.array, self.asize as usize) }
         }
+    }
+}
+
+/// The hash of a string key (read from its string object), 0 for any other key: what
+/// [`Node::khash`] holds for it.
+#[inline(always)]
+fn str_hash(k: Value) -> u32 {
+    if k.tag == TAG_STR {
+        // SAFETY: string keys are live strings.
+        unsafe { (*(k.payload as *mut LuaString)).hash() }
+    } else {
+        0
     }
 }
 
