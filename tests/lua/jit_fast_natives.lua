@@ -66,3 +66,29 @@ end, "c")
 for i = 1, 3 do bytes("xyz", i) floor(i + 0.5) sqrt(i) end
 debug.sethook()
 print("hooked calls", calls)
+
+-- In tail position (`return f(x)`): the result returned inline, with 0, 1 or all results
+-- wanted, from plain frames and from frames reached by a tail call.
+local function tfloor(x) return math.floor(x) end
+local function tsqrt(x) return math.sqrt(x) end
+local function tbyte(s, i) return s:byte(i) end
+local function tbyte1(s) return string.byte(s) end
+local function via(x) return tfloor(x) end
+local sum, cnt = 0, 0
+for i = 1, 3000 do
+  sum = sum + tfloor(i / 3) + tbyte("abcdef", i % 6 + 1) + tbyte1("z") + via(i + 0.5)
+  tfloor(i)                       -- no result wanted
+  cnt = cnt + select("#", tfloor(i + 0.25), tsqrt(i))  -- all results wanted
+  sum = sum + tsqrt(i * i)
+end
+print("tail fast natives", sum, cnt)
+print("tail kinds", math.type(tfloor(2^53)), math.type(tfloor(1e300)), tfloor(-3.5), tsqrt(2))
+print("tail out of range", tbyte("abc", 10), select("#", tbyte("abc", 10)), tbyte("abc", -1))
+print("tail errors", pcall(tfloor, "x"), pcall(tsqrt, {}))
+print("tail string coercion", tfloor("7.9"), tsqrt("16"))
+local co = coroutine.wrap(function(x)
+  for _ = 1, 200 do x = tfloor(x + 0.5) end
+  coroutine.yield(x)
+  return tfloor(x * 1.5)
+end)
+print("tail in coroutine", co(1), co())

@@ -624,6 +624,25 @@ struct CompiledCallee {
     ok: Value,
 }
 
+/// What [`Tx::return_check`] loaded for [`Tx::return_perform`]: the running thread, its frame
+/// count, the end of its frame array and the returning frame's `nresults`.
+#[derive(Clone, Copy)]
+struct ReturnState {
+    th: Value,
+    len: Value,
+    end: Value,
+    nres: Value,
+}
+
+/// The continuation of a fast native's inline body ([`Tx::fast_native_body`]).
+#[derive(Clone, Copy)]
+enum Then {
+    /// A `CALL`: the next instruction.
+    Next,
+    /// A `TAILCALL`: return the result (the return's conditions already hold).
+    Return(ReturnState),
+}
+
 /// Library functions whose common cases [`Tx::call_fast_native`] computes inline at a `CALL`
 /// (LuaJIT's "fast functions"): the call site checks that `R[A]` is exactly that native (its
 /// Rust function pointer), so a replaced library entry simply takes the generic call.
@@ -654,9 +673,17 @@ impl FastNative {
 /// The [`FastNative`]s a `CALL` could be inlined as, by its argument and result counts (one
 /// result wanted; one or two fixed arguments).
 fn fast_natives_for(i: Instruction) -> &'static [FastNative] {
-    match (i.b(), i.c()) {
-        (2, 2) => &[FastNative::Byte1, FastNative::Floor, FastNative::Sqrt],
-        (3, 2) => &[FastNative::Byte2],
+    if i.c() != 2 {
+        return &[];
+    }
+    fast_natives_by_args(i.b())
+}
+
+/// The [`FastNative`]s taking `b - 1` fixed arguments (field B of a call).
+fn fast_natives_by_args(b: u32) -> &'static [FastNative] {
+    match b {
+        2 => &[FastNative::Byte1, FastNative::Floor, FastNative::Sqrt],
+        3 => &[FastNative::Byte2],
         _ => &[],
     }
 }
@@ -1678,7 +1705,7 @@ impl Tx<'_> {
         self.fb.ins().brif(is_lcl, c1, &[], not_lcl, &[]);
         if !fast_natives.is_empty() {
             self.fb.switch_to_block(not_lcl);
-            self.call_fast_native(pc, i, t, fast_natives, slow);
+            self.call_fast_native(pc, i, t, fast_natives, slow, Then::Next);
         }
         self.fb.switch_to_block(c1);
         let cl = self.payload(a);
@@ -1847,6 +1874,7 @@ impl Tx<'_> {
         tag: Value,
         cands: &[FastNative],
         slow: Block,
+        then: Then,
     ) {
         use crate::vm::function::NativeClosure;
         use crate::vm::state::Vm;
@@ -1882,7 +1910,7 @@ impl Tx<'_> {
                 .icmp_imm_s(IntCC::Equal, f, fnat.address() as i64);
             self.fb.ins().brif(is, hit, &[], next, &[]);
             self.fb.switch_to_block(hit);
-            self.fast_native_body(pc, a, fnat, slow);
+            self.fast_native_body(pc, a, fnat, slow, then);
             self.fb.switch_to_block(next);
         }
         self.fb.ins().jump(slow, &[]);
@@ -1890,7 +1918,7 @@ impl Tx<'_> {
 
     /// The inline body of `f` called with its arguments at `R[A+1]...` and one result wanted
     /// in `R[A]`.
-    fn fast_native_body(&mut self, pc: usize, a: u32, f: FastNative, slow: Block) {
+    fn fast_native_body(&mut self, pc: usize, a: u32, f: FastNative, slow: Block, then: Then) {
         use crate::vm::string::LuaString;
         let arg = a + 1;
         let check = |tx: &mut Self, r: u32, want: u64| {
@@ -1938,7 +1966,7 @@ impl Tx<'_> {
                 self.fb.switch_to_block(ib);
                 let x = self.payload(arg);
                 self.store(a, x, TAG_INT);
-                self.goto(pc + 1);
+                self.then(pc, a, then);
                 self.fb.switch_to_block(nb);
                 check(self, arg, TAG_FLOAT);
                 let x = self.fpayload(arg);
@@ -1971,7 +1999,16 @@ impl Tx<'_> {
                 self.store(a, r, TAG_FLOAT);
             }
         }
-        self.goto(pc + 1);
+        self.then(pc, a, then);
+    }
+
+    /// Where a fast native's result in `R[a]` goes: the next instruction, or (a `TAILCALL`)
+    /// the return of that one value, whose conditions were checked before.
+    fn then(&mut self, pc: usize, a: u32, then: Then) {
+        match then {
+            Then::Next => self.goto(pc + 1),
+            Then::Return(st) => self.return_perform(st, Some(a), true),
+        }
     }
 
     /// After a callee answered `TAIL_CALLED` (the param of `answer`): the top frame is the
@@ -2056,7 +2093,20 @@ impl Tx<'_> {
             .ins()
             .icmp_imm_s(IntCC::Equal, t, crate::vm::value::TAG_LCL as i64);
         let c1 = self.fb.create_block();
-        self.fb.ins().brif(is_lcl, c1, &[], slow, &[]);
+        // `return f(x)` of a fast native: its result, returned inline (the return's
+        // conditions are checked before anything is written).
+        let cands = fast_natives_by_args(i.b());
+        let not_lcl = if cands.is_empty() {
+            slow
+        } else {
+            self.fb.create_block()
+        };
+        self.fb.ins().brif(is_lcl, c1, &[], not_lcl, &[]);
+        if !cands.is_empty() {
+            self.fb.switch_to_block(not_lcl);
+            let st = self.return_check(slow);
+            self.call_fast_native(pc, i, t, cands, slow, Then::Return(st));
+        }
         self.fb.switch_to_block(c1);
         let cl = self.payload(a);
         // (Whoever runs this code calls the callee's entry: only its existence matters.)
@@ -2255,28 +2305,38 @@ impl Tx<'_> {
     /// [`super::call::FRAME_RETURNED`] (`returned_fresh` false). Otherwise it exits at `pc`
     /// and the interpreter (or `jit_call_finish`) performs the return.
     fn return_inline(&mut self, pc: usize, i: Instruction) {
+        let out = self.fb.create_block();
+        let st = self.return_check(out);
+        let one = i.op() == OpCode::RETURN1;
+        self.return_perform(st, one.then_some(i.a()), one);
+        self.fb.switch_to_block(out);
+        self.exit_at(pc);
+    }
+
+    /// The conditions of [`Self::return_inline`] (a plain frame, no hook, 0, 1 or all results
+    /// wanted): continues in a new block when they hold, else jumps to `out`. Reads only.
+    fn return_check(&mut self, out: Block) -> ReturnState {
         use crate::vm::state::Vm;
-        use crate::vm::thread::{CallInfo, LuaThread};
+        use crate::vm::thread::CallInfo;
         use std::mem::offset_of;
-        let vm = self.vm;
         let hook = self
             .fb
             .ins()
-            .uload8(I64, flags(), vm, offset_of!(Vm, hook_mask) as i32);
+            .uload8(I64, flags(), self.vm, offset_of!(Vm, hook_mask) as i32);
         let th = self.running_thread();
         let len = self.frame_count(th);
-        let size = std::mem::size_of::<CallInfo>() as i64;
+        let size = std::mem::size_of::<CallInfo>() as i32;
         let end = self.frames_end(th, len);
-        // `cur` = end - size (the returning frame), its caller = end - 2 * size.
-        let cur_off = |f: usize| f as i32 - size as i32;
-        let status = self
-            .fb
-            .ins()
-            .uload8(I64, flags(), end, cur_off(offset_of!(CallInfo, status)));
-        let nres = self
-            .fb
-            .ins()
-            .sload32(flags(), end, cur_off(offset_of!(CallInfo, nresults)));
+        let status = self.fb.ins().uload8(
+            I64,
+            flags(),
+            end,
+            offset_of!(CallInfo, status) as i32 - size,
+        );
+        let nres =
+            self.fb
+                .ins()
+                .sload32(flags(), end, offset_of!(CallInfo, nresults) as i32 - size);
         // A frame reached by a tail call returns like any other.
         let status = self
             .fb
@@ -2291,22 +2351,36 @@ impl Tx<'_> {
             .ins()
             .icmp_imm_u(IntCC::UnsignedLessThanOrEqual, nres1, 2);
         let ok = self.fb.ins().band(plain, small);
-        let (fast, out) = self.branch(ok);
-        self.fb.switch_to_block(out);
-        self.exit_at(pc);
+        let fast = self.fb.create_block();
+        self.fb.ins().brif(ok, fast, &[], out, &[]);
         self.fb.switch_to_block(fast);
+        ReturnState { th, len, end, nres }
+    }
+
+    /// Return from the frame checked by [`Self::return_check`] with `R[src]` as its one result
+    /// (`None`: no result, `RETURN0`; a nil when one is wanted), answering
+    /// [`super::call::FRAME_RETURNED`]: the result goes to the function slot (`base - 1`,
+    /// these returns only occur in non-vararg protos), the frame is popped, `top` becomes the
+    /// caller's frame limit (interp.rs `after_return`) or the end of the results when all are
+    /// wanted (`one`: one result there).
+    fn return_perform(&mut self, st: ReturnState, src: Option<u32>, one: bool) {
+        use crate::vm::state::Vm;
+        use crate::vm::thread::{CallInfo, LuaThread};
+        use std::mem::offset_of;
+        let ReturnState { th, len, end, nres } = st;
+        let size = std::mem::size_of::<CallInfo>() as i32;
         // Result into the function slot when one is wanted (RETURN1: 1 or all; RETURN0: a
         // nil when exactly 1).
-        let want = if i.op() == OpCode::RETURN1 {
+        let want = if src.is_some() {
             nres
         } else {
             self.fb.ins().icmp_imm_s(IntCC::SignedGreaterThan, nres, 0)
         };
-        let (one, pop) = self.branch(want);
-        self.fb.switch_to_block(one);
-        if i.op() == OpCode::RETURN1 {
-            let p = self.payload(i.a());
-            let t = self.tag(i.a());
+        let (res, pop) = self.branch(want);
+        self.fb.switch_to_block(res);
+        if let Some(r) = src {
+            let p = self.payload(r);
+            let t = self.tag(r);
             self.fb.ins().store(flags(), p, self.base, -16);
             self.fb.ins().store(flags(), t, self.base, -8);
         } else {
@@ -2324,25 +2398,25 @@ impl Tx<'_> {
             I64,
             flags(),
             end,
-            offset_of!(CallInfo, top) as i32 - 2 * size as i32,
+            offset_of!(CallInfo, top) as i32 - 2 * size,
         );
         let func = self
             .fb
             .ins()
-            .load(I64, flags(), end, cur_off(offset_of!(CallInfo, func)));
-        let rtop = self
-            .fb
-            .ins()
-            .iadd_imm_s(func, (i.op() == OpCode::RETURN1) as i64);
+            .load(I64, flags(), end, offset_of!(CallInfo, func) as i32 - size);
+        let rtop = self.fb.ins().iadd_imm_s(func, one as i64);
         let all = self.fb.ins().icmp_imm_s(IntCC::SignedLessThan, nres, 0);
         let ctop = self.fb.ins().select(all, rtop, ctop);
         self.fb
             .ins()
             .store(flags(), ctop, th, offset_of!(LuaThread, top) as i32);
         let f = self.fb.ins().iconst(I8, 0);
-        self.fb
-            .ins()
-            .store(flags(), f, vm, offset_of!(Vm, jit.returned_fresh) as i32);
+        self.fb.ins().store(
+            flags(),
+            f,
+            self.vm,
+            offset_of!(Vm, jit.returned_fresh) as i32,
+        );
         let r = self
             .fb
             .ins()
