@@ -1379,6 +1379,7 @@ impl Tx<'_> {
             OpCode::EXTRAARG => self.goto(pc + 1),
             OpCode::CONCAT
             | OpCode::CLOSURE
+            | OpCode::CLOSE
             | OpCode::MMBIN
             | OpCode::MMBINI
             | OpCode::MMBINK

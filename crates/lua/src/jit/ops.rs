@@ -1,5 +1,5 @@
 //! Instructions that allocate, run metamethods or call, performed for compiled code without
-//! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values
+//! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `CLOSE` (upvalues; to-be-closed variables leave to the interpreter), `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values
 //! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, `VARARG`, the slow paths of table
 //! reads and stores (`GETTABLE`/`GETI`/`GETFIELD` with `__index`, `SETTABLE`/`SETI`/
 //! `SETFIELD`/`SETTABUP` with `__newindex` or a new key that needs a rehash), and `TAILCALL`
@@ -242,6 +242,16 @@ impl Vm {
                 }
                 OpCode::VARARG => {
                     self.vararg_copy(ci_idx, i.a() as usize, i.c())?;
+                    return Ok(CALL_DONE);
+                }
+                OpCode::CLOSE => {
+                    // Upvalues only; to-be-closed variables (their `__close` may run Lua code,
+                    // raise or yield) are the interpreter's.
+                    let level = base_idx + i.a() as usize;
+                    if (&(*th).tbc).last().is_some_and(|&t| t >= level) {
+                        return Ok(pc as u64);
+                    }
+                    self.close_upvals(level);
                     return Ok(CALL_DONE);
                 }
                 OpCode::SETLIST => {
