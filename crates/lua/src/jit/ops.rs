@@ -1,6 +1,7 @@
 //! Instructions that allocate, run metamethods or call, performed for compiled code without
-//! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `CLOSE` (upvalues; to-be-closed variables leave to the interpreter), `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values
-//! with `__len` (or non-tables), `TFORCALL`, `SETLIST`, `VARARG`, the slow paths of table
+//! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `CLOSE` (upvalues; to-be-closed variables
+//! leave to the interpreter), `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values with `__len` (or
+//! non-tables), `TFORCALL`, `SETLIST`, `VARARG`, the slow paths of table
 //! reads and stores (`GETTABLE`/`GETI`/`GETFIELD` with `__index`, `SETTABLE`/`SETI`/
 //! `SETFIELD`/`SETTABUP` with `__newindex` or a new key that needs a rehash), and `TAILCALL`
 //! (of a native: the frame ends, [`FRAME_RETURNED`]; of a Lua closure: the frame is replaced,
