@@ -150,6 +150,7 @@ print(pcall(function() local t = {} return t | 1 end))
 local zero = 0
 local tt = {}
 local ut = setmetatable({}, {__index = {z = 1}})
+local at = {1, 2, nil, 4}
 local cases = {
   function(i) local x = i + 1 x = x // zero end,
   function(i) local y = tt[5]
@@ -164,6 +165,16 @@ local cases = {
     local x = i + 1 x = x % zero end,
   function(i) tt.bar = i
     local x = i + 1 x = x % 0 end,
+  -- a nil slot of the array part (no metatable): read and store are raw but save the pc
+  function(i)
+    local y = at[3]
+    local x = i + 1 x = x // zero end,
+  function(i)
+    local y = at[i + 2]
+    local x = i + 1 x = x // zero end,
+  function(i)
+    local s = {1, 2, nil, 4} s[3] = i
+    local x = i + 1 x = x % zero end,
 }
 for n, f in ipairs(cases) do
   print("unprotected", n, pcall(function() for i = 1, 2 do f(i) end end))

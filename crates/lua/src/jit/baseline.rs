@@ -1107,7 +1107,7 @@ impl Tx<'_> {
                 let key = self.payload(i.c());
                 let kt = self.tag(i.c());
                 let kint = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_INT as i64);
-                let (hit, miss) = self.array_slot(i.b(), key, Some(kint));
+                let (hit, miss) = self.array_slot(pc, i.b(), key, Some(kint));
                 self.fb.switch_to_block(hit.0);
                 self.copy_in(a, hit.1, 0);
                 self.goto(pc + 1);
@@ -1128,7 +1128,7 @@ impl Tx<'_> {
             }
             OpCode::GETI => {
                 let key = self.fb.ins().iconst(I64, i.c() as i64);
-                let (hit, miss) = self.array_slot(i.b(), key, None);
+                let (hit, miss) = self.array_slot(pc, i.b(), key, None);
                 self.fb.switch_to_block(hit.0);
                 self.copy_in(a, hit.1, 0);
                 self.goto(pc + 1);
@@ -1145,7 +1145,7 @@ impl Tx<'_> {
                     let kint = self.fb.ins().icmp_imm_s(IntCC::Equal, kt, TAG_INT as i64);
                     (self.payload(i.b()), Some(kint))
                 };
-                let (hit, miss) = self.array_slot(a, key, kint);
+                let (hit, miss) = self.array_slot(pc, a, key, kint);
                 self.fb.switch_to_block(hit.0);
                 let (vp, vt) = self.rk_value(i);
                 self.fb.ins().store(flags(), vp, hit.1, 0);
@@ -1394,8 +1394,15 @@ impl Tx<'_> {
     /// Array-part probe of the table in register `t` at integer key `key` (`kint`: a condition
     /// that the key is an integer, when not statically known). Returns `((hit, slot_ptr), miss)`:
     /// `hit` is entered when `R[t]` is a table, `1 <= key <= asize`, and the slot is not nil or
-    /// the table has no metatable.
-    fn array_slot(&mut self, t: u32, key: Value, kint: Option<Value>) -> ((Block, Value), Block) {
+    /// the table has no metatable (then having saved instruction `pc`'s pc, as the
+    /// interpreter's slow path does).
+    fn array_slot(
+        &mut self,
+        pc: usize,
+        t: u32,
+        key: Value,
+        kint: Option<Value>,
+    ) -> ((Block, Value), Block) {
         let miss = self.fb.create_block();
         let tt = self.tag(t);
         let mut ok = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_TABLE as i64);
@@ -1432,7 +1439,9 @@ impl Tx<'_> {
         let nil_slot = self.fb.create_block();
         self.fb.ins().brif(nn, hit, &[], nil_slot, &[]);
         // A nil slot is a raw hit too when the table has no metatable (no `__index` or
-        // `__newindex` can apply): reads give nil, stores fill it.
+        // `__newindex` can apply): reads give nil, stores fill it. The interpreter takes
+        // its protected slow path there (`index_slow`, `set_slow`), which saves the pc: so
+        // does this (the line of a later unprotected error depends on it).
         self.fb.switch_to_block(nil_slot);
         let mt = self.fb.ins().load(
             I64,
@@ -1440,7 +1449,11 @@ impl Tx<'_> {
             tp,
             std::mem::offset_of!(LuaTable, metatable) as i32,
         );
-        self.fb.ins().brif(mt, miss, &[], hit, &[]);
+        let plain = self.fb.create_block();
+        self.fb.ins().brif(mt, miss, &[], plain, &[]);
+        self.fb.switch_to_block(plain);
+        self.save_pc(pc);
+        self.fb.ins().jump(hit, &[]);
         ((hit, slot), miss)
     }
 
