@@ -17,6 +17,15 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+/// CPU time consumed by the calling thread so far (`CLOCK_THREAD_CPUTIME_ID`): what compile
+/// times are measured in, so that a compiler thread waiting for a CPU (or a mutator preempted
+/// mid-compile) does not count the wait as compile work. The difference of two readings on
+/// one thread is that thread's CPU time between them.
+pub fn thread_cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
 /// The counters. Fields are public so hot paths can bump them directly.
 #[derive(Debug, Default)]
 pub struct JitStats {
@@ -69,7 +78,8 @@ impl JitStats {
             .fetch_update(Relaxed, Relaxed, |v| Some(v.saturating_sub(bytes)));
     }
 
-    /// Count one compilation that took `time`.
+    /// Count one compilation that took `time` (CPU time of the compiling thread,
+    /// [`thread_cpu_time`]).
     pub fn record_compile(&self, time: Duration) {
         self.compiles.fetch_add(1, Relaxed);
         self.compile_nanos
