@@ -4,7 +4,10 @@
 //!
 //! For each script and each mode of `MOONLIFT_TEST_MODES` (comma-separated, default
 //! `off,on,eager` plus, in optimized builds (what CI runs), `eager:MOONLIFT_GC_STRESS=1`,
-//! `on:MOONLIFT_JIT_THRESHOLD=2` and `on:MOONLIFT_JIT_THRESHOLD=3:MOONLIFT_GC_STRESS=1`;
+//! `on:MOONLIFT_JIT_THRESHOLD=2`, `on:MOONLIFT_JIT_THRESHOLD=3:MOONLIFT_GC_STRESS=1` and
+//! `on:MOONLIFT_JIT_THRESHOLD=50:MOONLIFT_JIT_BACKGROUND=0` (synchronous compiles the moment a
+//! counter trips: OSR regions of main chunks and their later whole compiles, and code trimmed
+//! by fifty runs' feedback meeting other kinds of values, happen at fixed points of every run);
 //! passed as `--jit=<mode>`; a mode may add environment variables for stress variants: a full
 //! collection at every allocation check, and adaptive thresholds so low that nearly every
 //! proto is compiled in the background while it runs, installed mid-run, speculates on
@@ -313,7 +316,8 @@ fn corpus() {
         "off,on,eager"
     } else {
         "off,on,eager,eager:MOONLIFT_GC_STRESS=1,on:MOONLIFT_JIT_THRESHOLD=2,\
-         on:MOONLIFT_JIT_THRESHOLD=3:MOONLIFT_GC_STRESS=1"
+         on:MOONLIFT_JIT_THRESHOLD=3:MOONLIFT_GC_STRESS=1,\
+         on:MOONLIFT_JIT_THRESHOLD=50:MOONLIFT_JIT_BACKGROUND=0"
     };
     let modes: Vec<String> = env_or("MOONLIFT_TEST_MODES", default_modes)
         .split(',')

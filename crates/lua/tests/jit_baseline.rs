@@ -296,6 +296,39 @@ print(u, math.type(u))
     }
 }
 
+/// OSR regions (tiering.rs "OSR regions"): the main chunk and a driver function, each made hot
+/// by the loop of its first call, are compiled for what their hot loop reaches; the driver,
+/// called again and again afterwards, is then compiled whole into the same entry cell.
+#[test]
+fn osr_regions_then_whole_code() {
+    let src = r#"
+local defs = {}
+for k = 1, 3 do defs[k] = k * 10 end
+local function driver(n)
+  local a = 0
+  for i = 1, n do a = a + i % 7 end
+  return a
+end
+local s = 0
+for i = 1, 500 do s = s + i end
+print(s, driver(1000), defs[3])
+local t = 0
+for r = 1, 300 do t = t + driver(r % 5) end
+print(t)
+"#;
+    let (off, _) = run(src, JitMode::Off, 1000);
+    let (on, c) = run(src, JitMode::On, 100);
+    assert_eq!(off, on);
+    // The main chunk (from its second loop) and the driver (from its loop) as regions, then
+    // the driver whole once its calls are hot.
+    assert_eq!(c.osr_regions, 2, "{c:?}");
+    assert_eq!(c.compiled, 1, "{c:?}");
+    assert_eq!(c.recompiled, 0, "{c:?}");
+    if let Some(expected) = lua54(src) {
+        assert_eq!(off, expected);
+    }
+}
+
 /// Adaptive mode compiles on the background thread: a hot function is queued, keeps running
 /// in the interpreter, and runs compiled code once the mutator installed it at a safepoint;
 /// results are the interpreter's throughout.

@@ -23,15 +23,19 @@ use cranelift_codegen::Context;
 use cranelift_codegen::ir::Function;
 use moonlift_jit::blob::CodeBlob;
 use moonlift_jit::runtime::JitRuntime;
+use moonlift_jit::stats::thread_cpu_time;
 use moonlift_jit::stub::FuncId;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
-use std::time::Instant;
 
 /// What the translator produced for one proto, with the figures the stats and log report.
 pub(crate) struct Job {
+    /// First compilation, whole code replacing OSR region code, or a recompilation.
+    pub(crate) kind: super::tiering::CompileKind,
+    /// For OSR region code: the loop header and the region's instructions.
+    pub(crate) region: Option<(usize, Box<[bool]>)>,
     /// The proto (its address identifies the job; it is rooted while queued).
     pub(crate) proto: *const Proto,
     /// The function id whose cell will publish the code.
@@ -55,7 +59,7 @@ struct Sent {
 }
 
 /// A finished job (`proto` identifies it): the installed (unpublished) blob or the error, and
-/// the worker's time (ns).
+/// the worker's CPU time (ns).
 pub(crate) struct Finished {
     proto: usize,
     pub(crate) result: Result<Arc<CodeBlob>, String>,
@@ -88,7 +92,7 @@ impl Background {
             .name("moonlift-jit".into())
             .spawn(move || {
                 for job in job_rx {
-                    let t = Instant::now();
+                    let t = thread_cpu_time();
                     let mut ctx = Context::for_function(*job.ir);
                     let result = rt
                         .compile_and_install(&job.name, Some(job.func), &mut ctx, &resolve)
@@ -96,7 +100,7 @@ impl Background {
                     let reply = Finished {
                         proto: job.proto,
                         result,
-                        compile_nanos: t.elapsed().as_nanos() as u64,
+                        compile_nanos: (thread_cpu_time().saturating_sub(t)).as_nanos() as u64,
                     };
                     if reply_tx.send(reply).is_err() {
                         break;

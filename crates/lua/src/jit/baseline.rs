@@ -27,6 +27,15 @@
 //! (a failed guard counts in `ProtoJit::deopts` and leaves to the interpreter at the
 //! instruction). Entries by the dispatch at an instruction with knowledge check it first.
 //!
+//! Feedback also trims code: a `CALL`/`TAILCALL` that only ever called natives gets no inline
+//! call sequence and one that only called Lua closures no fast natives; a `SELF` gets its
+//! `__index` walk and its string-receiver path only where the interpreter met them; mixed
+//! int/float arithmetic is inline only where it was seen. What was never seen takes the
+//! generic helper (correct for every value, just slower), and an instruction the interpreter
+//! never ran (no feedback at all: `--jit=eager`, or code after the loop an OSR compile starts
+//! at) gets every inline path but the mixed arithmetic one. Compile time follows the code emitted (about 3 µs per CLIF
+//! instruction with the backtracking allocator), so this is most of what keeps it small.
+//!
 //! Semantics follow `vm/interp.rs` instruction by instruction; the inline fast paths are
 //! integer (wrapping) and float `+ - *`, numeric comparisons, `EQI`/`LTI`-style immediates,
 //! `TEST`/`TESTSET`/`NOT`, jumps, numeric `for` (`FORLOOP` inline, `FORPREP` through a pure
@@ -141,6 +150,10 @@ struct Tx<'a> {
     vm: Value,
     blocks: Vec<Block>,
     exit: Block,
+    /// Counts a failed guard in `ProtoJit::deopts`, then exits at its parameter (the pc).
+    deopt_exit: Block,
+    /// Some guard jumps to `deopt_exit` (else it is left out).
+    deopt_used: bool,
     scratch: StackSlot,
     helpers: [Option<FuncRef>; N_HELPERS],
     /// Signature of compiled code ([`super::CompiledFn`]), for the inline call sequence.
@@ -154,8 +167,6 @@ struct Tx<'a> {
     /// the instruction being translated.
     tcx: types::Ctx<'a>,
     cur: Vec<Ty>,
-    /// Address of the proto's failed-guard counter.
-    deopts: i64,
     /// Register values held in SSA form (see [`RegCache`]).
     cache: RegCache,
     /// The instruction being translated.
@@ -182,6 +193,9 @@ struct Tx<'a> {
     /// `(block, its assumed only predecessor)` for every carried cache, checked on the
     /// finished function ([`single_predecessors`]).
     assumed: Vec<(Block, Block)>,
+    /// An OSR region ([`translate_region`]): the instructions translated; a jump to any other
+    /// exits to the interpreter there. `None`: the whole proto.
+    region: Option<&'a [bool]>,
 }
 
 /// What the translator knows of a register's tag ([`CacheEnt::tag`]).
@@ -358,7 +372,33 @@ fn dispatch_points(code: &[Instruction]) -> Vec<bool> {
 
 /// Translate `proto` to CLIF. Errors are reasons to stay in the interpreter.
 pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, String> {
-    match translate_with(proto, isa, true)? {
+    translate_region(proto, isa, None)
+}
+
+/// The OSR region of `proto` entered at the loop header `header`: the instructions its
+/// compiled code can reach from there by its own jumps (`types::reachable_from`). A region
+/// leaves out what only runs before the loop (a main chunk's definitions, an earlier sibling
+/// loop), which is most of a main chunk that ends in its hot loop.
+pub fn osr_region(proto: &Proto, header: usize) -> Vec<bool> {
+    let cx = types::Ctx {
+        code: proto.code(),
+        k: &proto.k,
+        feedback: &proto.feedback,
+        nregs: proto.src.max_stack as usize,
+    };
+    types::reachable_from(&cx, header)
+}
+
+/// Translate `proto` to CLIF, only the instructions of `region` when given (an OSR region,
+/// [`osr_region`]): instructions outside it are neither translated nor entered (the dispatch
+/// answers their pc with itself, so the interpreter continues there), and `bytecodes` counts
+/// the translated ones. Errors are reasons to stay in the interpreter.
+pub fn translate_region(
+    proto: &Proto,
+    isa: &dyn TargetIsa,
+    region: Option<&[bool]>,
+) -> Result<Translation, String> {
+    match translate_with(proto, isa, true, region)? {
         Some(t) => Ok(t),
         None => {
             // A block the register cache assumed to have one predecessor has more (a
@@ -368,7 +408,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
                 false,
                 "register cache: a single-predecessor assumption failed"
             );
-            translate_with(proto, isa, false)?.ok_or_else(|| "translator: CFG".into())
+            translate_with(proto, isa, false, region)?.ok_or_else(|| "translator: CFG".into())
         }
     }
 }
@@ -380,8 +420,10 @@ fn translate_with(
     proto: &Proto,
     isa: &dyn TargetIsa,
     carry: bool,
+    region: Option<&[bool]>,
 ) -> Result<Option<Translation>, String> {
     let code = proto.code();
+    let in_region = |pc: usize| region.is_none_or(|r| r.get(pc).copied().unwrap_or(false));
     if code.is_empty() {
         return Err("empty proto".into());
     }
@@ -397,6 +439,9 @@ fn translate_with(
     fb.append_block_params_for_function_params(entry);
     let exit = fb.create_block();
     fb.append_block_param(exit, I64);
+    // Failed speculation (a guard, an entry check): count it, then exit at the pc (param).
+    let deopt_exit = fb.create_block();
+    fb.append_block_param(deopt_exit, I64);
     let blocks: Vec<Block> = (0..code.len()).map(|_| fb.create_block()).collect();
     let scratch =
         fb.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 3));
@@ -439,7 +484,10 @@ fn translate_with(
         .collect();
     // Only the instructions the interpreter can enter at get a table entry; any other pc
     // is returned at once (the interpreter continues there).
-    let dispatch = dispatch_points(code);
+    let mut dispatch = dispatch_points(code);
+    for (pc, d) in dispatch.iter_mut().enumerate() {
+        *d &= in_region(pc);
+    }
     let table: Vec<_> = entry_blocks
         .iter()
         .zip(&dispatch)
@@ -473,11 +521,17 @@ fn translate_with(
     fb.ins()
         .brif(big, exit, &[BlockArg::Value(pc)], dispatch, &[]);
     fb.switch_to_block(dispatch);
-    // Frame start (pc 0, every call) goes straight to the first instruction.
+    // Frame start (pc 0, every call) goes straight to the first instruction (an OSR region
+    // without it answers 0).
     let table = fb.create_block();
-    fb.ins().brif(pc, table, &[], entry_blocks[0], &[]);
+    if in_region(0) {
+        fb.ins().brif(pc, table, &[], entry_blocks[0], &[]);
+    } else {
+        fb.ins().brif(pc, table, &[], exit, &[BlockArg::Value(pc)]);
+    }
     fb.switch_to_block(table);
     fb.ins().br_table(idx, jt);
+    let entry_guards = !guards.is_empty();
     for (pc, g) in guards {
         fb.switch_to_block(g);
         let pcv = fb.ins().iconst(I64, pc as i64);
@@ -496,16 +550,17 @@ fn translate_with(
                 }
             };
             let ok = fb.create_block();
-            let fail = fb.create_block();
-            fb.ins().brif(bad, fail, &[], ok, &[]);
-            fb.switch_to_block(fail);
-            count_deopt(&mut fb, deopts);
-            fb.ins().jump(exit, &[BlockArg::Value(pcv)]);
+            fb.ins()
+                .brif(bad, deopt_exit, &[BlockArg::Value(pcv)], ok, &[]);
             fb.switch_to_block(ok);
         }
         fb.ins().jump(entry_blocks[pc], &[]);
     }
     for (pc, land) in lands {
+        if !in_region(pc) {
+            // Not entered (outside an OSR region): the landing block stays empty.
+            continue;
+        }
         fb.switch_to_block(land);
         let args: Vec<BlockArg> = hparams[pc]
             .iter()
@@ -525,6 +580,8 @@ fn translate_with(
         vm,
         blocks,
         exit,
+        deopt_exit,
+        deopt_used: false,
         scratch,
         helpers: [None; N_HELPERS],
         callee_sig: None,
@@ -534,7 +591,6 @@ fn translate_with(
         exits: 0,
         tcx,
         cur: Vec::new(),
-        deopts,
         cache: RegCache::default(),
         cur_pc: 0,
         merge: merge_points(code),
@@ -545,7 +601,9 @@ fn translate_with(
         hparams,
         pred_snap: std::collections::HashMap::new(),
         assumed: Vec::new(),
+        region,
     };
+    let mut translated = 0;
     let nregs = tx.tcx.nregs;
     for (pc, &i) in code.iter().enumerate() {
         tx.cur_pc = pc;
@@ -555,6 +613,10 @@ fn translate_with(
             // instruction, code after a return): not translated.
             continue;
         }
+        if !in_region(pc) {
+            continue;
+        }
+        translated += 1;
         tx.cur = known[pc].clone().unwrap_or_else(|| vec![Ty::Any; nregs]);
         tx.fb.switch_to_block(tx.blocks[pc]);
         // One forward jump in: the values cached where it was taken hold here.
@@ -575,6 +637,12 @@ fn translate_with(
         debug_assert!(false, "backward jump to a non-merge instruction");
         return Err("translator: backward jump to a non-merge instruction".into());
     }
+    if tx.deopt_used || entry_guards {
+        tx.fb.switch_to_block(deopt_exit);
+        let at = tx.fb.block_params(deopt_exit)[0];
+        count_deopt(&mut tx.fb, deopts);
+        tx.fb.ins().jump(exit, &[BlockArg::Value(at)]);
+    }
     tx.fb.switch_to_block(exit);
     let r = tx.fb.block_params(exit)[0];
     tx.fb.ins().return_(&[r]);
@@ -587,7 +655,11 @@ fn translate_with(
     }
     Ok(Some(Translation {
         func,
-        bytecodes: code.len(),
+        bytecodes: if region.is_some() {
+            translated
+        } else {
+            code.len()
+        },
         exits,
     }))
 }
@@ -861,6 +933,9 @@ impl Tx<'_> {
         }
     }
     fn reg_ptr(&mut self, r: u32) -> Value {
+        if r == 0 {
+            return self.base;
+        }
         self.fb.ins().iadd_imm_s(self.base, Self::off(r) as i64)
     }
     fn k_ptr(&mut self, i: usize) -> Value {
@@ -915,6 +990,15 @@ impl Tx<'_> {
     }
 
     fn goto(&mut self, pc: usize) {
+        if self
+            .region
+            .is_some_and(|r| !r.get(pc).copied().unwrap_or(false))
+        {
+            // Outside the OSR region (the region is closed under the jumps of
+            // `types::Ctx::step`, so this is only a safety net).
+            self.exit_at(pc);
+            return;
+        }
         if pc < self.blocks.len() && !self.hparams[pc].is_empty() {
             // A loop header: its numeric registers' current values as arguments.
             let args: Vec<BlockArg> = self.hparams[pc]
@@ -1608,68 +1692,102 @@ impl Tx<'_> {
             self.fb.switch_to_block(nokey);
             self.raw_miss(pc, tp, dst, slow);
         } else if let Some(key) = key {
+            let (tab_seen, index_seen, str_seen) = self.self_seen(pc);
             let nokey = self.fb.create_block();
             let notab = self.fb.create_block();
-            let (tp, n) = self.probe_str(tval, key, notab, nokey);
-            self.copy_in(dst, n, NODE_VAL);
-            self.goto(pc + 1);
-            // Raw miss: the `__index` loop over (t, depth).
-            self.fb.switch_to_block(nokey);
-            self.save_pc(pc);
             let lp = self.fb.create_block();
-            let t = self.fb.append_block_param(lp, I64);
+            let mt = self.fb.append_block_param(lp, I64);
             let depth = self.fb.append_block_param(lp, I64);
-            let zero = self.fb.ins().iconst(I64, 0);
-            self.fb
-                .ins()
-                .jump(lp, &[BlockArg::Value(tp), BlockArg::Value(zero)]);
-            // A string receiver (`s:byte(i)`): the string metatable's `__index` table, then
-            // the same loop (an absent `__index` raises: the helper).
+            if tab_seen {
+                let (tp, n) = self.probe_str(tval, key, notab, nokey);
+                self.copy_in(dst, n, NODE_VAL);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(nokey);
+                if index_seen {
+                    // Raw miss: the `__index` loop over (metatable, depth), from T's.
+                    self.save_pc(pc);
+                    let zero = self.fb.ins().iconst(I64, 0);
+                    let tmt = self.fb.ins().load(
+                        I64,
+                        flags(),
+                        tp,
+                        std::mem::offset_of!(LuaTable, metatable) as i32,
+                    );
+                    self.fb
+                        .ins()
+                        .jump(lp, &[BlockArg::Value(tmt), BlockArg::Value(zero)]);
+                } else {
+                    self.fb.ins().jump(slow, &[]);
+                }
+            } else {
+                self.fb.ins().jump(notab, &[]);
+            }
             self.fb.switch_to_block(notab);
-            let tt = self.fb.ins().load(I64, flags(), tval, 8);
-            let is_s = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_STR as i64);
-            let sb = self.fb.create_block();
-            self.fb.ins().brif(is_s, sb, &[], slow, &[]);
-            self.fb.switch_to_block(sb);
-            self.save_pc(pc);
-            let smt = self.fb.ins().load(
-                I64,
-                flags(),
-                self.vm,
-                std::mem::offset_of!(Vm, string_mt) as i32,
-            );
-            let u = self.index_of_mt(smt, slow, slow);
-            let again = self.fb.create_block();
-            let n = self.probe_table(u, key, again);
-            self.copy_in(dst, n, NODE_VAL);
-            self.goto(pc + 1);
-            self.fb.switch_to_block(again);
-            let one = self.fb.ins().iconst(I64, 1);
-            self.fb
-                .ins()
-                .jump(lp, &[BlockArg::Value(u), BlockArg::Value(one)]);
-            self.fb.switch_to_block(lp);
-            let nil = self.fb.create_block();
-            let u = self.index_table(t, nil, slow);
-            let d1 = self.fb.ins().iadd_imm_s(depth, 1);
-            let deep = self
-                .fb
-                .ins()
-                .icmp_imm_s(IntCC::SignedGreaterThan, d1, INLINE_INDEX_DEPTH);
-            let go = self.fb.create_block();
-            self.fb.ins().brif(deep, slow, &[], go, &[]);
-            self.fb.switch_to_block(go);
-            let again = self.fb.create_block();
-            let n = self.probe_table(u, key, again);
-            self.copy_in(dst, n, NODE_VAL);
-            self.goto(pc + 1);
-            self.fb.switch_to_block(again);
-            self.fb
-                .ins()
-                .jump(lp, &[BlockArg::Value(u), BlockArg::Value(d1)]);
-            self.fb.switch_to_block(nil);
-            self.store_const(dst, LuaValue::NIL);
-            self.goto(pc + 1);
+            if str_seen {
+                // A string receiver (`s:byte(i)`): the same loop from the string metatable
+                // (an absent metatable or `__index` raises: the helper).
+                let tt = self.fb.ins().load(I64, flags(), tval, 8);
+                let is_s = self.fb.ins().icmp_imm_s(IntCC::Equal, tt, TAG_STR as i64);
+                let sb = self.fb.create_block();
+                self.fb.ins().brif(is_s, sb, &[], slow, &[]);
+                self.fb.switch_to_block(sb);
+                self.save_pc(pc);
+                let smt = self.fb.ins().load(
+                    I64,
+                    flags(),
+                    self.vm,
+                    std::mem::offset_of!(Vm, string_mt) as i32,
+                );
+                let sb2 = self.fb.create_block();
+                self.fb.ins().brif(smt, sb2, &[], slow, &[]);
+                self.fb.switch_to_block(sb2);
+                let fl = self.fb.ins().uload8(
+                    I64,
+                    flags(),
+                    smt,
+                    std::mem::offset_of!(LuaTable, flags) as i32,
+                );
+                let absent = self.fb.ins().band_imm_s(fl, 1 << (TagMethod::Index as u32));
+                let zero = self.fb.ins().iconst(I64, 0);
+                let sb3 = self.fb.create_block();
+                self.fb.ins().brif(absent, slow, &[], sb3, &[]);
+                self.fb.switch_to_block(sb3);
+                self.fb
+                    .ins()
+                    .jump(lp, &[BlockArg::Value(smt), BlockArg::Value(zero)]);
+            } else {
+                self.fb.ins().jump(slow, &[]);
+            }
+            if index_seen || str_seen {
+                self.fb.switch_to_block(lp);
+                let nil = self.fb.create_block();
+                let u = self.index_of_mt(mt, nil, slow);
+                let d1 = self.fb.ins().iadd_imm_s(depth, 1);
+                let deep =
+                    self.fb
+                        .ins()
+                        .icmp_imm_s(IntCC::SignedGreaterThan, d1, INLINE_INDEX_DEPTH);
+                let go = self.fb.create_block();
+                self.fb.ins().brif(deep, slow, &[], go, &[]);
+                self.fb.switch_to_block(go);
+                let again = self.fb.create_block();
+                let n = self.probe_table(u, key, again);
+                self.copy_in(dst, n, NODE_VAL);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(again);
+                let umt = self.fb.ins().load(
+                    I64,
+                    flags(),
+                    u,
+                    std::mem::offset_of!(LuaTable, metatable) as i32,
+                );
+                self.fb
+                    .ins()
+                    .jump(lp, &[BlockArg::Value(umt), BlockArg::Value(d1)]);
+                self.fb.switch_to_block(nil);
+                self.store_const(dst, LuaValue::NIL);
+                self.goto(pc + 1);
+            }
         } else {
             self.fb.ins().jump(slow, &[]);
         }
@@ -1705,12 +1823,28 @@ impl Tx<'_> {
         let nresults = i.c() as i64 - 1;
         let slow = self.fb.create_block();
         let t = self.tag(a);
+        let (lua_seen, native_seen) = self.call_seen(pc);
+        let fast_natives = if native_seen {
+            fast_natives_for(i)
+        } else {
+            &[]
+        };
+        if !lua_seen {
+            // Only natives (or `__call`) were called here: no inline call sequence.
+            if fast_natives.is_empty() {
+                self.fb.ins().jump(slow, &[]);
+            } else {
+                self.call_fast_native(pc, i, t, fast_natives, slow, Then::Next);
+            }
+            self.fb.switch_to_block(slow);
+            self.vm_helper(H_CALL, pc, i);
+            return;
+        }
         let is_lcl = self
             .fb
             .ins()
             .icmp_imm_s(IntCC::Equal, t, crate::vm::value::TAG_LCL as i64);
         let c1 = self.fb.create_block();
-        let fast_natives = fast_natives_for(i);
         let not_lcl = if fast_natives.is_empty() {
             slow
         } else {
@@ -1834,28 +1968,13 @@ impl Tx<'_> {
             .call_indirect(sig, entry, &[nbase_ptr, zero, upv, intr, vm]);
         self.cache_clear();
         let r = self.fb.inst_results(call)[0];
-        // The callee's answer; a tail call it made (`TAIL_CALLED`: its frame now holds the
-        // tail callee's) is started right here when that callee is compiled code too.
-        let answer = self.fb.create_block();
-        self.fb.append_block_param(answer, I64);
-        self.fb.ins().jump(answer, &[BlockArg::Value(r)]);
-        self.fb.switch_to_block(answer);
-        let r = self.fb.block_params(answer)[0];
+        // The callee's answer: any other than FRAME_RETURNED (a tail call it made, whose
+        // frame `jit_call_finish` starts; an exit; an error) goes to the helper.
         let returned =
             self.fb
                 .ins()
                 .icmp_imm_s(IntCC::Equal, r, super::call::FRAME_RETURNED as i64);
-        let (done, not_returned) = self.branch(returned);
-        let finish = self.fb.create_block();
-        self.fb.switch_to_block(not_returned);
-        let tail = self
-            .fb
-            .ins()
-            .icmp_imm_s(IntCC::Equal, r, super::call::TAIL_CALLED as i64);
-        let start = self.fb.create_block();
-        self.fb.ins().brif(tail, start, &[], finish, &[]);
-        self.fb.switch_to_block(start);
-        self.start_tail_callee(answer, finish);
+        let (done, finish) = self.branch(returned);
         self.fb.switch_to_block(finish);
         let pcv = self.fb.ins().iconst(I64, pc as i64);
         let insn = self.fb.ins().iconst(I32, i.0 as i64);
@@ -2025,65 +2144,6 @@ impl Tx<'_> {
         }
     }
 
-    /// After a callee answered `TAIL_CALLED` (the param of `answer`): the top frame is the
-    /// tail callee's, in the same function slot. When it is a compiled, non-vararg Lua
-    /// function and no hook or interrupt is pending, call its entry at pc 0 with that frame
-    /// (what `jit_start_frame` does) and jump to `answer` with its answer; otherwise jump to
-    /// `finish` (the `jit_call_finish` helper, which starts it in the interpreter).
-    fn start_tail_callee(&mut self, answer: Block, finish: Block) {
-        use crate::vm::function::LuaClosure;
-        use crate::vm::thread::{CallInfo, LuaThread};
-        use std::mem::offset_of;
-        let th = self.running_thread();
-        let len = self.frame_count(th);
-        let end = self.frames_end(th, len);
-        let size = std::mem::size_of::<CallInfo>() as i32;
-        let func = self
-            .fb
-            .ins()
-            .load(I64, flags(), end, offset_of!(CallInfo, func) as i32 - size);
-        let cbase = self
-            .fb
-            .ins()
-            .load(I64, flags(), end, offset_of!(CallInfo, base) as i32 - size);
-        let stack = self
-            .fb
-            .ins()
-            .load(I64, flags(), th, offset_of!(LuaThread, stack) as i32);
-        let foff = self.fb.ins().ishl_imm_s(func, 4);
-        let fslot = self.fb.ins().iadd(stack, foff);
-        let ftag = self.fb.ins().load(I64, flags(), fslot, 8);
-        let is_lcl = self
-            .fb
-            .ins()
-            .icmp_imm_s(IntCC::Equal, ftag, crate::vm::value::TAG_LCL as i64);
-        let c1 = self.fb.create_block();
-        self.fb.ins().brif(is_lcl, c1, &[], finish, &[]);
-        self.fb.switch_to_block(c1);
-        let cl = self.fb.ins().load(I64, flags(), fslot, 0);
-        // (The frame is set up already: its parameters are not checked again.)
-        let CompiledCallee { entry, ok, .. } = self.compiled_callee(cl);
-        let go = self.fb.create_block();
-        self.fb.ins().brif(ok, go, &[], finish, &[]);
-        self.fb.switch_to_block(go);
-        let boff = self.fb.ins().ishl_imm_s(cbase, 4);
-        let nbase = self.fb.ins().iadd(stack, boff);
-        let upv = self
-            .fb
-            .ins()
-            .load(I64, flags(), cl, offset_of!(LuaClosure, upvals_ptr) as i32);
-        let zero = self.fb.ins().iconst(I64, 0);
-        let sig = self.callee_sig();
-        let (intr, vm) = (self.intr, self.vm);
-        let call = self
-            .fb
-            .ins()
-            .call_indirect(sig, entry, &[nbase, zero, upv, intr, vm]);
-        self.cache_clear();
-        let r = self.fb.inst_results(call)[0];
-        self.fb.ins().jump(answer, &[BlockArg::Value(r)]);
-    }
-
     /// `TAILCALL A B C k` inline for the common case: fixed arguments, or arguments up to
     /// `top` (`B == 0`), no upvalues or to-be-closed variables to close (`k` clear), a non-vararg current
     /// function (`C == 0`), and a compiled, non-vararg Lua callee with no missing parameter,
@@ -2102,14 +2162,31 @@ impl Tx<'_> {
         let a = i.a();
         let slow = self.fb.create_block();
         let t = self.tag(a);
+        // `return f(x)` of a fast native: its result, returned inline (the return's
+        // conditions are checked before anything is written).
+        let (lua_seen, native_seen) = self.call_seen(pc);
+        let cands = if native_seen {
+            fast_natives_by_args(i.b())
+        } else {
+            &[]
+        };
+        if !lua_seen {
+            // Only natives (or `__call`) were tail-called here: no inline tail call.
+            if cands.is_empty() {
+                self.fb.ins().jump(slow, &[]);
+            } else {
+                let st = self.return_check(slow);
+                self.call_fast_native(pc, i, t, cands, slow, Then::Return(st));
+            }
+            self.fb.switch_to_block(slow);
+            self.vm_helper(H_OP, pc, i);
+            return;
+        }
         let is_lcl = self
             .fb
             .ins()
             .icmp_imm_s(IntCC::Equal, t, crate::vm::value::TAG_LCL as i64);
         let c1 = self.fb.create_block();
-        // `return f(x)` of a fast native: its result, returned inline (the return's
-        // conditions are checked before anything is written).
-        let cands = fast_natives_by_args(i.b());
         let not_lcl = if cands.is_empty() {
             slow
         } else {
@@ -2252,10 +2329,38 @@ impl Tx<'_> {
         self.vm_helper(H_OP, pc, i);
     }
 
+    /// What the interpreter's feedback says the `SELF` at `pc` met: `(a table receiver, one
+    /// whose key came through `__index`, a string receiver)`; all three when it never ran
+    /// there (see [`Self::call_seen`]). A kind never seen takes the `jit_get_str` helper.
+    fn self_seen(&self, pc: usize) -> (bool, bool, bool) {
+        use crate::vm::function::{FEEDBACK_SELF_INDEX, FEEDBACK_SELF_RAW, FEEDBACK_SELF_STRING};
+        let fb = self.feedback.get(pc).map_or(0, |c| c.get());
+        let seen = |bits: u8| fb == 0 || fb & bits != 0;
+        (
+            seen(FEEDBACK_SELF_RAW | FEEDBACK_SELF_INDEX),
+            seen(FEEDBACK_SELF_INDEX),
+            seen(FEEDBACK_SELF_STRING),
+        )
+    }
+
+    /// What the interpreter's feedback says the `CALL`/`TAILCALL` at `pc` called:
+    /// `(Lua closures, natives)`. Both when it never ran there (no feedback: `--jit=eager`, or
+    /// code the interpreter has not reached yet), so the inline paths exist for whatever it
+    /// calls later; a kind never seen is left to the generic call (correct for every value,
+    /// only slower).
+    fn call_seen(&self, pc: usize) -> (bool, bool) {
+        use crate::vm::function::{FEEDBACK_CALL_LUA, FEEDBACK_CALL_NATIVE};
+        let fb = self.feedback.get(pc).map_or(0, |c| c.get());
+        (
+            fb == 0 || fb & FEEDBACK_CALL_LUA != 0,
+            fb == 0 || fb & FEEDBACK_CALL_NATIVE != 0,
+        )
+    }
+
     /// Load what a call of the Lua closure at `cl` needs to know about its proto, and whether
     /// compiled code may start it itself: it has compiled code, is not vararg, and no hook or
-    /// interrupt is pending (`ok`, an `I8` condition). Shared by the inline call sequence, the
-    /// inline `TAILCALL` and the start of a tail callee.
+    /// interrupt is pending (`ok`, an `I8` condition). Shared by the inline call sequence and the
+    /// inline `TAILCALL`.
     fn compiled_callee(&mut self, cl: Value) -> CompiledCallee {
         use crate::vm::function::LuaClosure;
         use crate::vm::state::Vm;
@@ -2462,18 +2567,9 @@ impl Tx<'_> {
         self.goto(pc + 1);
     }
 
-    fn index_table(&mut self, t: Value, nil: Block, slow: Block) -> Value {
-        let mt = self.fb.ins().load(
-            I64,
-            flags(),
-            t,
-            std::mem::offset_of!(LuaTable, metatable) as i32,
-        );
-        self.index_of_mt(mt, nil, slow)
-    }
-
-    /// The `__index` step of [`Self::index_table`] given the metatable address `mt` (0 = no
-    /// metatable).
+    /// The `__index` table of the metatable at `mt` (0 = no metatable): no metatable, or
+    /// its `flags` cache saying `__index` is absent, goes to `nil`; an `__index` that is not
+    /// a table, or not yet known absent, goes to `slow`. Returns the table's address.
     fn index_of_mt(&mut self, mt: Value, nil: Block, slow: Block) -> Value {
         let has_mt = self.fb.create_block();
         self.fb.ins().brif(mt, has_mt, &[], nil, &[]);
@@ -2805,10 +2901,14 @@ impl Tx<'_> {
             if !floats_first {
                 tests.push((both_f, 1));
             }
-            let xn = self.fb.ins().bor(xi, xf);
-            let yn = self.fb.ins().bor(yi, yf);
-            let both_n = self.fb.ins().band(xn, yn);
-            tests.push((both_n, 2));
+            // One integer and one float operand: inline only where the interpreter saw that
+            // combination (it is rare; the helper converts as `cast_num` does).
+            if fb & crate::vm::function::FEEDBACK_MIXED != 0 {
+                let xn = self.fb.ins().bor(xi, xf);
+                let yn = self.fb.ins().bor(yi, yf);
+                let both_n = self.fb.ins().band(xn, yn);
+                tests.push((both_n, 2));
+            }
         }
         for (cond, kind) in tests {
             let (hit, miss) = self.branch(cond);
@@ -2893,8 +2993,9 @@ impl Tx<'_> {
         let ok = self.fb.ins().icmp_imm_s(IntCC::Equal, tag, want as i64);
         let (go, fail) = self.branch(ok);
         self.fb.switch_to_block(fail);
-        count_deopt(&mut self.fb, self.deopts);
-        self.exit_at(pc);
+        let pcv = self.fb.ins().iconst(I64, pc as i64);
+        self.fb.ins().jump(self.deopt_exit, &[BlockArg::Value(pcv)]);
+        self.deopt_used = true;
         self.fb.switch_to_block(go);
         self.ent(r).tag = Some(CachedTag::Const(want));
     }

@@ -217,7 +217,7 @@ impl Vm {
                 if p.jit.state.get() != STATE_NONE || cfg.mode == JitMode::Off || !hot {
                     return Ok(pc as u64);
                 }
-                entry = self.jit_compile(p);
+                entry = self.jit_compile(p, super::tiering::Scope::Whole);
                 if entry == 0 {
                     return Ok(pc as u64);
                 }

@@ -145,9 +145,34 @@ pub struct ProtoJit {
     /// assumptions). At [`DEOPT_RECOMPILE`] the proto is recompiled once, with the feedback
     /// the interpreter gathered meanwhile ([`tiering`] "Recompilation").
     pub deopts: Cell<u32>,
-    /// The code a recompilation replaced: kept (frames may still run it) until the proto
-    /// dies, then retired with the current code.
-    pub superseded: Cell<Option<moonlift_jit::blob::CodeId>>,
+    /// The code recompilations replaced (an OSR region's code replaced by the whole proto's,
+    /// code replaced after deopts): kept (frames may still run it) until the proto dies, then
+    /// retired with the current code.
+    pub superseded: std::cell::RefCell<Vec<moonlift_jit::blob::CodeId>>,
+    /// The proto was recompiled after [`DEOPT_RECOMPILE`] failed guards (that happens once).
+    pub recompiled: Cell<bool>,
+    /// Stub of code compiled for an **OSR region** only ([`tiering`] "OSR regions"): what the
+    /// loop whose back-edges made the proto hot can reach. Entered by the interpreter at the
+    /// loop headers (and resumption points) of [`ProtoJit::region`]; calls still start the
+    /// proto in the interpreter until its whole code is compiled (`entry`). 0: none.
+    pub osr_entry: Cell<usize>,
+    /// The instructions of the OSR region code at `osr_entry` (indexed by pc).
+    pub region: std::cell::RefCell<Option<Box<[bool]>>>,
+    /// The loop header whose OSR region `region` is.
+    pub region_header: Cell<usize>,
+    /// Back-edges to loop headers outside the OSR region, counted towards compiling the whole
+    /// proto (at `JitConfig::backedge_threshold`).
+    pub region_misses: Cell<u32>,
+}
+
+impl ProtoJit {
+    /// Whether the OSR region code may be entered at `pc`.
+    pub(crate) fn in_region(&self, pc: usize) -> bool {
+        self.region
+            .borrow()
+            .as_ref()
+            .is_some_and(|r| r.get(pc).copied().unwrap_or(false))
+    }
 }
 
 /// [`ProtoJit::deopts`] at which a proto is recompiled (once).
@@ -177,7 +202,8 @@ pub struct JitCounters {
     pub clif_insts: u64,
     /// Machine-code bytes installed.
     pub code_bytes: u64,
-    /// Total compile time (translation + Cranelift + install), nanoseconds.
+    /// Total compile time (translation + Cranelift + install): CPU time of the thread that did
+    /// each part (`moonlift_jit::stats::thread_cpu_time`), nanoseconds.
     pub compile_nanos: u64,
     /// Frames that entered compiled code at a loop back-edge (OSR entries).
     pub osr_entries: u64,
@@ -187,6 +213,9 @@ pub struct JitCounters {
     pub background_nanos: u64,
     /// Protos compiled on the background thread.
     pub background: u64,
+    /// Protos compiled for an OSR region only (what the hot loop reaches; tiering.rs "OSR
+    /// regions"); those later compiled whole count in `compiled` too.
+    pub osr_regions: u64,
 }
 
 /// The VM's JIT state: configuration, the lazily created runtime, counters.
@@ -326,7 +355,7 @@ impl Vm {
     ) -> LuaResult<usize> {
         // SAFETY: proto is live (caller contract).
         let p = unsafe { &*proto };
-        let e = self.jit_entry_or_compile(p, |p, c| p.call_count.get() >= c.call_threshold);
+        let e = self.jit_entry_or_compile(p, pc, false);
         if e == 0 {
             return Ok(pc);
         }
@@ -335,20 +364,21 @@ impl Vm {
         unsafe { self.jit_run(e, upvals, base, pc) }
     }
 
-    /// The stub of `p`'s compiled code, compiling it first when `hot` says its counter has
-    /// reached its threshold (always in eager mode); 0 while `p` stays interpreted. Shared by the
-    /// frame-entry and back-edge hooks, which differ only in the counter they test.
+    /// The stub of compiled code to run `p`'s frame at `pc` (a frame start or resumption, or
+    /// the loop header of a taken back-edge when `backedge`), compiling first when the
+    /// proto's call counter (frame entries) or back-edge counter (back-edges) has reached its
+    /// threshold (always in eager mode); 0 while the frame stays interpreted. A hot back-edge
+    /// of a proto still in its first call compiles only the loop's OSR region
+    /// ([`tiering`] "OSR regions"); its code is entered at the region's instructions until the
+    /// whole proto is compiled. Shared by the frame-entry and back-edge hooks.
     #[inline(always)]
-    fn jit_entry_or_compile(
-        &mut self,
-        p: &Proto,
-        hot: impl FnOnce(&Proto, &JitConfig) -> bool,
-    ) -> usize {
+    fn jit_entry_or_compile(&mut self, p: &Proto, pc: usize, backedge: bool) -> usize {
+        use tiering::Scope;
         let e = p.jit.entry.get();
         if e != 0 {
-            if p.jit.deopts.get() >= DEOPT_RECOMPILE && p.jit.superseded.get().is_none() {
+            if p.jit.deopts.get() >= DEOPT_RECOMPILE && !p.jit.recompiled.get() {
                 // Same stub: the entry cell is back-patched, compiled callers follow it.
-                self.jit_compile(p);
+                self.jit_compile(p, Scope::Again);
             }
             return e;
         }
@@ -362,13 +392,50 @@ impl Vm {
                 return e;
             }
         }
+        let osr = p.jit.osr_entry.get();
+        if osr != 0 && p.jit.in_region(pc) {
+            if p.jit.deopts.get() >= DEOPT_RECOMPILE && !p.jit.recompiled.get() {
+                self.jit_compile(p, Scope::Again);
+            }
+            return osr;
+        }
         if p.jit.state.get() != STATE_NONE || self.jit.config.mode == JitMode::Off {
             return 0;
         }
-        if self.jit.config.mode != JitMode::Eager && !hot(p, &self.jit.config) {
-            return 0;
+        let cfg = self.jit.config;
+        let calls_hot = p.call_count.get() >= cfg.call_threshold;
+        if osr != 0 {
+            // OSR region code exists: the whole proto is compiled when calls get hot, or
+            // back-edges to loops outside the region do.
+            if backedge {
+                let m = p.jit.region_misses.get().saturating_add(1);
+                p.jit.region_misses.set(m);
+                if m < cfg.backedge_threshold {
+                    return 0;
+                }
+            } else if !calls_hot {
+                return 0;
+            }
+            return self.jit_compile(p, Scope::Whole);
         }
-        self.jit_compile(p)
+        let scope = match cfg.mode {
+            JitMode::Eager => Scope::Whole,
+            _ if backedge => {
+                if p.backedge_count.get() < cfg.backedge_threshold {
+                    return 0;
+                }
+                // Only a proto still in its first call (a main chunk, a one-shot driver) gets
+                // an OSR region: one called again will be entered at its start too.
+                if calls_hot || p.call_count.get() > 1 {
+                    Scope::Whole
+                } else {
+                    Scope::Osr(pc)
+                }
+            }
+            _ if calls_hot => Scope::Whole,
+            _ => return 0,
+        };
+        self.jit_compile(p, scope)
     }
 
     /// Interpreter hook at a taken loop back-edge (`backedge!` in `interp.rs`), after the jump:
@@ -387,7 +454,7 @@ impl Vm {
     ) -> LuaResult<usize> {
         // SAFETY: proto is live (caller contract).
         let p = unsafe { &*proto };
-        let e = self.jit_entry_or_compile(p, |p, c| p.backedge_count.get() >= c.backedge_threshold);
+        let e = self.jit_entry_or_compile(p, pc, true);
         if e == 0 {
             return Ok(pc);
         }

@@ -28,12 +28,32 @@
 //!
 //! Compiled code counts its failed speculation guards and failed entry checks in
 //! [`super::ProtoJit::deopts`]. When a frame of the proto starts or reaches a back-edge with the
-//! count at [`super::DEOPT_RECOMPILE`], the proto is compiled again (once), with the feedback the
+//! count at [`super::DEOPT_RECOMPILE`], the proto is compiled again (once, [`Scope::Again`]: OSR
+//! region code as the same region), with the feedback the
 //! interpreter gathered while it ran the deoptimized frames (an instruction that saw two type
 //! combinations is no longer speculated on), and the new blob is published in the same entry
 //! cell: the stub, the address every caller holds, stays the same. The replaced blob is kept in
 //! [`super::ProtoJit::superseded`] (frames below may still be running it) and retired when the
 //! proto dies. A failed recompilation keeps the current code and resets the count.
+//!
+//! # OSR regions
+//!
+//! A proto made hot by the back-edges of its first call (a main chunk, a driver function that
+//! runs one long loop) is compiled for the **OSR region** of the hot loop only
+//! ([`Scope::Osr`], `baseline::osr_region`): the instructions compiled code can reach from
+//! the loop header by its own jumps, i.e. the loops enclosing it and everything after it. What
+//! only ran before the loop (a main chunk's function and class definitions, which are often
+//! half of it) is not compiled: it will not run again in this frame. The region code is
+//! published in the proto's entry cell but recorded as [`super::ProtoJit::osr_entry`], not
+//! `entry`: the interpreter enters it at the region's loop headers and resumption points,
+//! while calls still start the proto in the interpreter (compiled callers see no code and use
+//! `jit_call`, which counts the call). When calls make the proto hot, or back-edges to loops
+//! outside the region reach the back-edge threshold, the whole proto is compiled
+//! ([`Scope::Whole`], [`CompileKind::Upgrade`]) into the same cell; the region code is kept
+//! with the superseded code. A proto called more than once before its loops get hot is
+//! compiled whole at once. This is the OSR variant of DESIGN §5 built as a reduced copy of
+//! the function rather than a second entry into it, so that compile time follows the code
+//! that runs: on bench/ it halves the main chunks that end in their hot loop.
 //!
 //! # Observability
 //!
@@ -52,8 +72,31 @@ use cranelift_codegen::Context;
 use moonlift_jit::perf_map::PerfMap;
 use moonlift_jit::reloc::LinkTarget;
 use moonlift_jit::runtime::{JitConfig as RtConfig, JitRuntime, OptLevel, Regalloc};
+use moonlift_jit::stats::thread_cpu_time;
 use moonlift_jit::stub::FuncId;
 use std::time::Instant;
+
+/// What [`Vm::jit_compile`] compiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The whole proto (the first compilation, or the one that replaces OSR region code).
+    Whole,
+    /// The OSR region of the loop header at this pc (see "OSR regions").
+    Osr(usize),
+    /// The current code again, with newer feedback (see "Recompilation").
+    Again,
+}
+
+/// How a compilation relates to the proto's code before it (stats, log, failure handling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CompileKind {
+    /// The proto had no code.
+    First,
+    /// Whole-proto code replaces OSR region code.
+    Upgrade,
+    /// A recompilation after failed guards ([`Scope::Again`]).
+    Again,
+}
 
 /// Largest proto (in bytecode instructions) the baseline compiles; bigger ones stay
 /// interpreted (compile time grows linearly, and such code is rarely hot).
@@ -146,18 +189,37 @@ impl Vm {
         }
     }
 
-    /// Compile `p`, install it and publish it in its entry cell. Returns the address to call
-    /// (the stub), or 0 when the proto stays interpreted (the reason is logged).
-    pub(crate) fn jit_compile(&mut self, p: &Proto) -> usize {
+    /// Compile `scope` of `p`, install it and publish it in its entry cell. Returns the
+    /// address to call (the stub), or 0 when the proto stays interpreted (the reason is
+    /// logged) or is queued for the background compiler.
+    pub(crate) fn jit_compile(&mut self, p: &Proto, scope: Scope) -> usize {
         if self.jit.config.mode == JitMode::Off {
             return 0;
         }
         let log = self.jit.config.log;
         let name = proto_name(p);
-        // A proto with code already is being recompiled (see "Recompilation"): a failure
-        // keeps its current code.
+        // A proto with code already is being recompiled (see "Recompilation" and "OSR
+        // regions"): a failure keeps its current code.
         let recompile = p.jit.func.get();
-        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, &name, None, &why);
+        let kind = match (recompile, scope) {
+            (None, _) => CompileKind::First,
+            (Some(_), Scope::Again) => CompileKind::Again,
+            (Some(_), _) => CompileKind::Upgrade,
+        };
+        // The instructions to translate: a new OSR region, or the current one again.
+        let region: Option<(usize, Box<[bool]>)> = match scope {
+            Scope::Osr(h) if recompile.is_none() => {
+                Some((h, baseline::osr_region(p, h).into_boxed_slice()))
+            }
+            Scope::Again if p.jit.entry.get() == 0 => p
+                .jit
+                .region
+                .borrow()
+                .clone()
+                .map(|r| (p.jit.region_header.get(), r)),
+            _ => None,
+        };
+        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, &name, None, kind, &why);
         if p.code().len() > MAX_BYTECODES {
             return fail(
                 self,
@@ -169,13 +231,13 @@ impl Vm {
             return 0;
         };
         let dump = self.jit.infra.dump.is_some() && self.jit_dump_selects(p, &name);
-        let t = Instant::now();
-        let tr = match baseline::translate(p, rt.isa()) {
+        let t = thread_cpu_time();
+        let tr = match baseline::translate_region(p, rt.isa(), region.as_ref().map(|r| &*r.1)) {
             Ok(t) => t,
             Err(e) => return fail(self, e),
         };
         let clif = tr.func.dfg.num_insts();
-        let t_translate = t.elapsed();
+        let t_translate = thread_cpu_time().saturating_sub(t);
         let ir_text = dump.then(|| tr.func.display().to_string());
         // A function id of a collected proto is reused (its cell points at its lazy thunk).
         let f = match recompile.or_else(|| self.jit.infra.free_funcs.pop()) {
@@ -186,8 +248,10 @@ impl Vm {
             },
         };
         // From here on, a failure gives the (unpublished) function id back.
-        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, &name, Some(f), &why);
+        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, &name, Some(f), kind, &why);
         let job = || background::Job {
+            kind,
+            region: region.clone(),
             proto: p as *const Proto,
             func: f,
             name: name.clone(),
@@ -199,7 +263,7 @@ impl Vm {
         let mut ir = Box::new(tr.func);
         // Adaptive mode: Cranelift runs on the background thread; the proto stays
         // interpreted until the mutator installs the code (`jit_install_finished`).
-        if recompile.is_none()
+        if kind != CompileKind::Again
             && ir_text.is_none()
             && self.jit.config.mode == JitMode::On
             && self.jit.background
@@ -227,12 +291,12 @@ impl Vm {
             }
         }
         let mut ctx = Context::for_function(*ir);
-        let tc = Instant::now();
+        let tc = thread_cpu_time();
         let blob = match rt.compile_and_install(&name, Some(f), &mut ctx, &resolve_helper) {
             Ok(b) => b,
             Err(e) => return fail(self, e.to_string()),
         };
-        let compile_nanos = tc.elapsed().as_nanos() as u64;
+        let compile_nanos = thread_cpu_time().saturating_sub(tc).as_nanos() as u64;
         self.jit_publish(p, job(), blob, compile_nanos, false, ir_text)
     }
 
@@ -250,12 +314,11 @@ impl Vm {
         ir_text: Option<String>,
     ) -> usize {
         let log = self.jit.config.log;
-        let (f, name, clif) = (job.func, &job.name, job.clif);
-        let recompile = p.jit.func.get().is_some();
+        let (f, name, clif, kind) = (job.func, &job.name, job.clif, job.kind);
         let Some(rt) = self.jit.rt.clone() else {
             return 0;
         };
-        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, name, Some(f), &why);
+        let fail = |vm: &mut Vm, why: String| vm.jit_compile_failed(p, name, Some(f), kind, &why);
         let replaced = match rt.set_entry(f, blob.id()) {
             Ok(old) => old,
             Err(e) => return fail(self, e.to_string()),
@@ -267,18 +330,24 @@ impl Vm {
         let dt = job.translate_nanos + compile_nanos;
         // (moonlift_jit::stats already counts the compile and the install.)
         let c = &mut self.jit.counters;
-        if recompile {
+        if kind != CompileKind::First {
             // The replaced blob stays until the proto dies (frames below may return into
-            // it); the new one then too, if the cell somehow had none.
-            p.jit.superseded.set(replaced.or(Some(blob.id())));
-            c.recompiled += 1;
-            tracing_log(
-                log,
-                &format!("recompile {name} after {} deopts", p.jit.deopts.get()),
-            );
-        } else {
-            c.compiled += 1;
+            // it).
+            p.jit.superseded.borrow_mut().extend(replaced);
         }
+        match kind {
+            CompileKind::Again => {
+                c.recompiled += 1;
+                p.jit.recompiled.set(true);
+                tracing_log(
+                    log,
+                    &format!("recompile {name} after {} deopts", p.jit.deopts.get()),
+                );
+            }
+            _ if job.region.is_some() => c.osr_regions += 1,
+            _ => c.compiled += 1,
+        }
+        p.jit.deopts.set(0);
         if background {
             c.background += 1;
             c.background_nanos += compile_nanos;
@@ -288,8 +357,26 @@ impl Vm {
         c.code_bytes += blob.len() as u64;
         c.compile_nanos += dt;
         p.jit.func.set(Some(f));
-        p.jit.entry.set(stub);
-        p.jit.state.set(STATE_COMPILED);
+        let region = job
+            .region
+            .as_ref()
+            .map(|r| r.1.iter().filter(|&&b| b).count());
+        match &job.region {
+            Some((h, r)) => {
+                // OSR region code: entered at its instructions; calls still start the proto
+                // in the interpreter (`entry` stays 0) until the whole proto is compiled.
+                p.jit.osr_entry.set(stub);
+                p.jit.region_header.set(*h);
+                *p.jit.region.borrow_mut() = Some(r.clone());
+                p.jit.state.set(super::STATE_NONE);
+            }
+            None => {
+                p.jit.entry.set(stub);
+                p.jit.osr_entry.set(0);
+                *p.jit.region.borrow_mut() = None;
+                p.jit.state.set(STATE_COMPILED);
+            }
+        }
         if let Some(pm) = &self.jit.infra.perf_map
             && let Err(e) = pm.record_blob(&blob)
         {
@@ -308,8 +395,17 @@ impl Vm {
         tracing_log(
             log,
             &format!(
-                "compile {name}: {} bytecodes ({} exits), {clif} CLIF insts, {} bytes, {} us \
+                "compile {name}{}: {} bytecodes ({} exits), {clif} CLIF insts, {} bytes, {} us \
                  (translate {} us{})",
+                match (&job.region, region) {
+                    (Some((h, _)), Some(n)) => format!(
+                        " (OSR region from pc {h}: {n} of {} instructions)",
+                        p.code().len()
+                    ),
+                    _ if kind == CompileKind::Upgrade =>
+                        " (whole, replacing its OSR region)".into(),
+                    _ => String::new(),
+                },
                 job.bytecodes,
                 job.exits,
                 blob.len(),
@@ -325,20 +421,27 @@ impl Vm {
         stub
     }
 
-    /// A compilation of `p` failed for `why` (logged). A recompilation keeps the current code
-    /// (its count of failed guards starts again) and returns its stub; otherwise the proto is
-    /// marked failed, `unpublished` (its function id, if one was taken) goes back to the free
-    /// list, and the result is 0.
+    /// A compilation of `p` (of `kind`) failed for `why` (logged). A recompilation keeps the
+    /// current code (its count of failed guards starts again) and returns its stub (0 for OSR
+    /// region code, which calls do not enter); a failed whole compilation after OSR region
+    /// code leaves the proto with that code (never retried). Otherwise the proto is marked
+    /// failed, `unpublished` (its function id, if one was taken) goes back to the free list,
+    /// and the result is 0.
     fn jit_compile_failed(
         &mut self,
         p: &Proto,
         name: &str,
         unpublished: Option<FuncId>,
+        kind: CompileKind,
         why: &str,
     ) -> usize {
         let log = self.jit.config.log;
-        if p.jit.func.get().is_some() {
+        if kind != CompileKind::First {
             p.jit.deopts.set(0);
+            if kind == CompileKind::Upgrade {
+                p.jit.state.set(STATE_FAILED);
+                self.jit.counters.failed += 1;
+            }
             tracing_log(log, &format!("recompile {name} failed: {why}"));
             return p.jit.entry.get();
         }
@@ -363,7 +466,7 @@ impl Vm {
                     self.jit_publish(p, job, blob, fin.compile_nanos, true, None);
                 }
                 Err(why) => {
-                    self.jit_compile_failed(p, &job.name, Some(job.func), &why);
+                    self.jit_compile_failed(p, &job.name, Some(job.func), job.kind, &why);
                 }
             }
         }
@@ -496,7 +599,7 @@ impl Vm {
     pub fn jit_stats_report(&self) -> String {
         let c = &self.jit.counters;
         let i = &self.jit.infra;
-        let compiles = c.compiled + c.recompiled;
+        let compiles = c.compiled + c.recompiled + c.osr_regions;
         let mean_us = if compiles > 0 {
             c.compile_nanos as f64 / 1e3 / compiles as f64
         } else {
@@ -513,7 +616,8 @@ impl Vm {
         let mutator_share = 100.0 * mutator as f64 / run_nanos;
         let g = moonlift_jit::stats::global().snapshot();
         format!(
-            "jit-stats: mode {:?}\n  functions compiled: {} (failed {}, recompiled after deopts {})\n  OSR entries: {}\n  \
+            "jit-stats: mode {:?}\n  functions compiled: {} (failed {}, recompiled after deopts {})\n  \
+             OSR regions compiled: {}\n  OSR entries: {}\n  \
              compile time: {:.3} ms total, {:.1} us mean, {:.2} us per bytecode ({} bytecodes, {} CLIF insts)\n  \
              compile share: {:.2}% of {:.3} ms run time; on the running thread {:.2}% \
              ({} functions compiled in the background, {:.3} ms there)\n  \
@@ -523,6 +627,7 @@ impl Vm {
             c.compiled,
             c.failed,
             c.recompiled,
+            c.osr_regions,
             c.osr_entries,
             c.compile_nanos as f64 / 1e6,
             mean_us,

@@ -410,6 +410,37 @@ fn set(st: &mut [Ty], r: u32, t: Ty) {
     }
 }
 
+/// The instructions compiled code can reach from the loop header `from` by its own jumps
+/// (the edges of [`Ctx::step`], which lists every jump the translator emits): an OSR region
+/// (`baseline::translate_region`). Closed under successors, so code inside the region never
+/// jumps to an instruction outside it; it contains every loop that encloses `from` and all the
+/// code after it, and leaves out what only runs before (a main chunk's definitions, an earlier
+/// sibling loop).
+pub(crate) fn reachable_from(cx: &Ctx<'_>, from: usize) -> Vec<bool> {
+    let n = cx.code.len();
+    let mut seen = vec![false; n];
+    if from >= n {
+        return seen;
+    }
+    // The successors do not depend on the knowledge (only the state on each edge does), so
+    // the walk runs with nothing known.
+    let any = vec![Ty::Any; cx.nregs];
+    let mut work = vec![from];
+    seen[from] = true;
+    let mut out = Vec::new();
+    while let Some(pc) = work.pop() {
+        out.clear();
+        cx.step(pc, &any, &mut out);
+        for &(succ, _) in &out {
+            if succ < n && !seen[succ] {
+                seen[succ] = true;
+                work.push(succ);
+            }
+        }
+    }
+    seen
+}
+
 /// The state at each instruction boundary reached by a jump inside the function (`None`:
 /// only entered from the dispatch, if at all). The frame start (pc 0) knows nothing.
 pub(crate) fn infer(cx: &Ctx<'_>) -> Vec<Option<Vec<Ty>>> {

@@ -44,6 +44,32 @@ pub const FEEDBACK_OTHER: u8 = 4;
 /// Feedback bit: an arithmetic instruction had one integer and one float operand.
 pub const FEEDBACK_MIXED: u8 = 8;
 
+/// Feedback bit of `CALL`/`TAILCALL`: the called value was a Lua closure.
+pub const FEEDBACK_CALL_LUA: u8 = 1;
+/// Feedback bit of `CALL`/`TAILCALL`: the called value was a native function.
+pub const FEEDBACK_CALL_NATIVE: u8 = 2;
+/// Feedback bit of `CALL`/`TAILCALL`: something else (`__call`).
+pub const FEEDBACK_CALL_OTHER: u8 = 4;
+/// Feedback bit of `SELF`: the key was found in the receiver table itself.
+pub const FEEDBACK_SELF_RAW: u8 = 1;
+/// Feedback bit of `SELF`: a table receiver whose key was not in the table itself (`__index`).
+pub const FEEDBACK_SELF_INDEX: u8 = 2;
+/// Feedback bit of `SELF`: a string receiver (the string metatable's `__index`).
+pub const FEEDBACK_SELF_STRING: u8 = 4;
+/// Feedback bit of `SELF`: any other receiver.
+pub const FEEDBACK_SELF_OTHER: u8 = 8;
+
+/// The feedback bit of a `CALL` of a value with tag `tag`.
+#[inline(always)]
+pub fn call_feedback(tag: u64) -> u8 {
+    use crate::vm::value::{TAG_LCL, TAG_NATIVE};
+    match tag {
+        TAG_LCL => FEEDBACK_CALL_LUA,
+        TAG_NATIVE => FEEDBACK_CALL_NATIVE,
+        _ => FEEDBACK_CALL_OTHER,
+    }
+}
+
 /// The feedback bit of an arithmetic instruction whose operands `t1`, `t2` (tags) are both
 /// numbers: [`FEEDBACK_INT`], [`FEEDBACK_FLOAT`] or [`FEEDBACK_MIXED`].
 #[inline(always)]

@@ -496,9 +496,7 @@ impl Heap {
                         if let Some(f) = jit.func.get() {
                             self.dead_jit_funcs.push(f);
                         }
-                        if let Some(c) = jit.superseded.get() {
-                            self.dead_jit_codes.push(c);
-                        }
+                        self.dead_jit_codes.extend(jit.superseded.take());
                     }
                     let size = free_object(p);
                     self.allocated = self.allocated.saturating_sub(size);

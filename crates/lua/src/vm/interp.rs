@@ -449,10 +449,16 @@ impl Vm {
                             if rb.tag == TAG_TABLE {
                                 let v = get_str_key(rb.payload as *mut LuaTable, key);
                                 if !v.is_nil() {
+                                    feedback!(crate::vm::function::FEEDBACK_SELF_RAW);
                                     reg!(i.a()) = v;
                                     continue;
                                 }
                             }
+                            feedback!(match rb.tag {
+                                TAG_TABLE => crate::vm::function::FEEDBACK_SELF_INDEX,
+                                TAG_STR => crate::vm::function::FEEDBACK_SELF_STRING,
+                                _ => crate::vm::function::FEEDBACK_SELF_OTHER,
+                            });
                             let v = tryp!(self.index_slow(rb, key, Culprit::reg(i.b())));
                             reg!(i.a()) = v;
                         }
@@ -852,6 +858,7 @@ impl Vm {
                             }
                             savepc!();
                             let fv = (*th).get(func);
+                            feedback!(crate::vm::function::call_feedback(fv.tag));
                             if fv.tag == TAG_LCL {
                                 // Lua→Lua call: push the frame and continue in the callee.
                                 self.push_lua_frame(func, fv, nresults)?;
@@ -879,6 +886,7 @@ impl Vm {
                                 (*th).top = func + b;
                             }
                             savepc!();
+                            feedback!(crate::vm::function::call_feedback((*th).get(func).tag));
                             if i.k() {
                                 self.close_upvals(base_idx);
                             }
