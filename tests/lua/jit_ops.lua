@@ -123,3 +123,26 @@ for i = 1, 3000 do
   vsum2 = vsum2 + select("#", va0()) + select("#", va0(nil, nil)) + vcount(va0(1, 2, 3))
 end
 print(vsum2, va(1), va0(4, 5, 6))
+
+-- BNOT in hot code: integers inline; integral floats, strings (string metamethods) and
+-- __bnot through the helper; a non-integral float raises with the variable's name.
+do
+  local mt = {__bnot = function(x) return "bnot of " .. x.name end}
+  local vals = {7, -1, 2.0, setmetatable({name = "obj"}, mt), 0x7fffffffffffffff}
+  local acc, last = 0, nil
+  for i = 1, 3000 do
+    local v = vals[i % #vals + 1]
+    local r = ~v
+    if type(r) == "number" then acc = acc + r else last = r end
+  end
+  print("bnot", acc, last)
+  local ok, err = pcall(function()
+    local s = 0
+    for i = 1, 3000 do
+      local f = (i < 2999) and i or 1.5
+      s = s + ~f
+    end
+    return s
+  end)
+  print("bnot error", ok, err)
+end

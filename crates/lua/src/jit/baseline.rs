@@ -1300,6 +1300,17 @@ impl Tx<'_> {
                 self.fb.switch_to_block(eb);
                 self.exit_here(pc);
             }
+            OpCode::BNOT => {
+                // Integers inline; floats with integral values and `__bnot` in `jit_op`.
+                let (ib, nb) = self.branch_on_tag(i.b(), TAG_INT);
+                self.fb.switch_to_block(ib);
+                let x = self.payload(i.b());
+                let r = self.fb.ins().bnot(x);
+                self.store_typed(a, r, TAG_INT);
+                self.goto(pc + 1);
+                self.fb.switch_to_block(nb);
+                self.vm_helper(H_OP, pc, i);
+            }
             OpCode::NOT => {
                 let t = self.tag(i.b());
                 let p = self.payload(i.b());
@@ -1464,6 +1475,7 @@ impl Tx<'_> {
             OpCode::CONCAT
             | OpCode::CLOSURE
             | OpCode::CLOSE
+            | OpCode::TBC
             | OpCode::MMBIN
             | OpCode::MMBINI
             | OpCode::MMBINK

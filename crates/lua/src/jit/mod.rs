@@ -31,15 +31,18 @@
 //!   code, no error) for the less common cases;
 //! * **performed by a VM helper** ([`call::jit_call`] for the other `CALL`s,
 //!   [`call::jit_call_finish`] for callees that did not return by themselves, [`ops::jit_op`]
-//!   for `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN*`, `LEN` with `__len`, `TFORCALL`, `SETLIST`,
-//!   `TAILCALL`, `VARARG`, table slow paths): these run Lua code, allocate, collect or raise. They use the
+//!   for `NEWTABLE`, `CONCAT`, `CLOSURE`, `MMBIN*`, `LEN` with `__len`, `BNOT` of
+//!   non-integers, `TBC`, `CLOSE` (upvalues and to-be-closed variables), `TFORCALL`,
+//!   `SETLIST`, `TAILCALL`, `VARARG`, table slow paths): these run Lua code, allocate, collect
+//!   or raise. They use the
 //!   interpreter's own functions after saving the pc and exposing the frame, so messages,
 //!   tracebacks and metamethods are the interpreter's. A Lua callee with compiled code runs
 //!   nested on the native stack (until 128 KiB above the native stack guard; deeper calls are
 //!   left to the interpreter, which costs no native stack);
-//! * **exits**: everything else (`VARARGPREP`, which moves the frame: the CALL helper
-//!   performs it and re-enters at pc 1; to-be-closed variables, `CLOSE`, `__call` tail
-//!   calls, ...) returns its pc to the interpreter.
+//! * **exits**: everything else returns its pc to the interpreter: `VARARGPREP` (it moves
+//!   the frame: the CALL helper performs it and re-enters at pc 1), a general `RETURN` (more
+//!   than one result, or closing; `jit_call_finish` completes it for compiled callers), `UNM`
+//!   of a non-number (`__unm`), tail calls through `__call`.
 //!
 //! Invariants across helper calls: compiled code holds no Lua value in a machine register
 //! across a call (so a collection inside it is precise: every live reference is in a VM

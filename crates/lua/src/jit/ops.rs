@@ -1,6 +1,6 @@
 //! Instructions that allocate, run metamethods or call, performed for compiled code without
-//! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `CLOSE` (upvalues; to-be-closed variables
-//! leave to the interpreter), `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values with `__len` (or
+//! leaving it: `NEWTABLE`, `CONCAT`, `CLOSURE`, `BNOT` of non-integers, `TBC`, `CLOSE` (upvalues and to-be-closed
+//! variables, whose `__close` handlers run here), `MMBIN`/`MMBINI`/`MMBINK`, `LEN` on values with `__len` (or
 //! non-tables), `TFORCALL`, `SETLIST`, `VARARG`, the slow paths of table
 //! reads and stores (`GETTABLE`/`GETI`/`GETFIELD` with `__index`, `SETTABLE`/`SETI`/
 //! `SETFIELD`/`SETTABUP` with `__newindex` or a new key that needs a rehash), and `TAILCALL`
@@ -246,13 +246,41 @@ impl Vm {
                     return Ok(CALL_DONE);
                 }
                 OpCode::CLOSE => {
-                    // Upvalues only; to-be-closed variables (their `__close` may run Lua code,
-                    // raise or yield) are the interpreter's.
+                    // Upvalues, then to-be-closed variables: their `__close` handlers run
+                    // here as in the interpreter (they may raise, which travels as the error
+                    // of this helper, or yield, which suspends this native stack).
                     let level = base_idx + i.a() as usize;
-                    if (&(*th).tbc).last().is_some_and(|&t| t >= level) {
-                        return Ok(pc as u64);
-                    }
                     self.close_upvals(level);
+                    if (&(*th).tbc).last().is_some_and(|&t| t >= level) {
+                        protect(th);
+                        self.close_tbc(level, None)?;
+                        return Ok(self.jit_op_continue(pc));
+                    }
+                    return Ok(CALL_DONE);
+                }
+                OpCode::BNOT => {
+                    // Not an integer (compiled code does those): a float with an exact
+                    // integer value, or `__bnot`, as the interpreter does it.
+                    protect(th);
+                    let v = *reg(i.b());
+                    let r = if let (true, Some(x)) =
+                        (v.is_float(), crate::vm::arith::to_integer_strict(v))
+                    {
+                        Value::int(!x)
+                    } else {
+                        self.unary_slow(TagMethod::BNot, v, Culprit::reg(i.b()))?
+                    };
+                    *reg(i.a()) = r;
+                    return Ok(self.jit_op_continue(pc));
+                }
+                OpCode::TBC => {
+                    // Mark R[A] to-be-closed (an error when it has no `__close`), with the
+                    // variable's name for that message.
+                    protect(th);
+                    let name = crate::vm::debug::local_name(&*proto, i.a() as usize + 1, pc)
+                        .unwrap_or(b"?")
+                        .to_vec();
+                    self.new_tbc(base_idx + i.a() as usize, &name)?;
                     return Ok(CALL_DONE);
                 }
                 OpCode::SETLIST => {
