@@ -297,8 +297,9 @@ print(u, math.type(u))
 }
 
 /// OSR regions (tiering.rs "OSR regions"): the main chunk and a driver function, each made hot
-/// by the loop of its first call, are compiled for what their hot loop reaches; the driver,
-/// called again and again afterwards, is then compiled whole into the same entry cell.
+/// by a loop of its first call, are compiled for that loop only; the main chunk's later hot
+/// loop gets a region of its own, and the driver, called again and again, is compiled whole
+/// into the same entry cell.
 #[test]
 fn osr_regions_then_whole_code() {
     let src = r#"
@@ -319,9 +320,9 @@ print(t)
     let (off, _) = run(src, JitMode::Off, 1000);
     let (on, c) = run(src, JitMode::On, 100);
     assert_eq!(off, on);
-    // The main chunk (from its second loop) and the driver (from its loop) as regions, then
-    // the driver whole once its calls are hot.
-    assert_eq!(c.osr_regions, 2, "{c:?}");
+    // The main chunk's second and third loops and the driver's loop as regions, then the
+    // driver whole once its calls are hot.
+    assert_eq!(c.osr_regions, 3, "{c:?}");
     assert_eq!(c.compiled, 1, "{c:?}");
     assert_eq!(c.recompiled, 0, "{c:?}");
     if let Some(expected) = lua54(src) {

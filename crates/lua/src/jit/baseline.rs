@@ -28,7 +28,8 @@
 //! instruction). Entries by the dispatch at an instruction with knowledge check it first.
 //!
 //! Feedback also trims code: a `CALL`/`TAILCALL` that only ever called natives gets no inline
-//! call sequence and one that only called Lua closures no fast natives; a `SELF` gets its
+//! call sequence and one that never called `string.byte`, `math.floor` or `math.sqrt` no
+//! fast-native paths; a `GETFIELD`/`GETTABUP` that never missed no inline miss; a `SELF` gets its
 //! `__index` walk and its string-receiver path only where the interpreter met them; mixed
 //! int/float arithmetic is inline only where it was seen. What was never seen takes the
 //! generic helper (correct for every value, just slower), and an instruction the interpreter
@@ -375,10 +376,9 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
     translate_region(proto, isa, None)
 }
 
-/// The OSR region of `proto` entered at the loop header `header`: the instructions its
-/// compiled code can reach from there by its own jumps (`types::reachable_from`). A region
-/// leaves out what only runs before the loop (a main chunk's definitions, an earlier sibling
-/// loop), which is most of a main chunk that ends in its hot loop.
+/// The OSR region of `proto` for the loop header `header` (`types::loop_region`): the loop
+/// with the loops nested in it and enclosing it. Code before and after the loop is left out
+/// (a main chunk's definitions, its output code, earlier and later sibling loops).
 pub fn osr_region(proto: &Proto, header: usize) -> Vec<bool> {
     let cx = types::Ctx {
         code: proto.code(),
@@ -386,7 +386,7 @@ pub fn osr_region(proto: &Proto, header: usize) -> Vec<bool> {
         feedback: &proto.feedback,
         nregs: proto.src.max_stack as usize,
     };
-    types::reachable_from(&cx, header)
+    types::loop_region(&cx, header)
 }
 
 /// Translate `proto` to CLIF, only the instructions of `region` when given (an OSR region,
@@ -742,6 +742,14 @@ impl FastNative {
     }
 }
 
+/// Whether `f` (a `NativeClosure::f`) is one of the [`FastNative`]s (interpreter feedback,
+/// `FEEDBACK_CALL_FAST`).
+pub fn is_fast_native(f: usize) -> bool {
+    [FastNative::Byte1, FastNative::Floor, FastNative::Sqrt]
+        .iter()
+        .any(|n| n.address() == f)
+}
+
 /// The [`FastNative`]s a `CALL` could be inlined as, by its argument and result counts (one
 /// result wanted; one or two fixed arguments).
 fn fast_natives_for(i: Instruction) -> &'static [FastNative] {
@@ -994,8 +1002,8 @@ impl Tx<'_> {
             .region
             .is_some_and(|r| !r.get(pc).copied().unwrap_or(false))
         {
-            // Outside the OSR region (the region is closed under the jumps of
-            // `types::Ctx::step`, so this is only a safety net).
+            // Leaving the OSR region (the loop's exit, a jump out of it): the interpreter
+            // continues at the target.
             self.exit_at(pc);
             return;
         }
@@ -1697,12 +1705,17 @@ impl Tx<'_> {
         if let Some(key) = key
             && i.op() != OpCode::SELF
         {
-            let nokey = self.fb.create_block();
+            // A site that only ever hit leaves misses to the helper.
+            let fb = self.feedback.get(pc).map_or(0, |c| c.get());
+            let misses = fb == 0 || fb & crate::vm::function::FEEDBACK_FIELD_MISS != 0;
+            let nokey = if misses { self.fb.create_block() } else { slow };
             let (tp, n) = self.probe_str(tval, key, slow, nokey);
             self.copy_in(dst, n, NODE_VAL);
             self.goto(pc + 1);
-            self.fb.switch_to_block(nokey);
-            self.raw_miss(pc, tp, dst, slow);
+            if misses {
+                self.fb.switch_to_block(nokey);
+                self.raw_miss(pc, tp, dst, slow);
+            }
         } else if let Some(key) = key {
             let (tab_seen, index_seen, str_seen) = self.self_seen(pc);
             let nokey = self.fb.create_block();
@@ -2356,16 +2369,16 @@ impl Tx<'_> {
     }
 
     /// What the interpreter's feedback says the `CALL`/`TAILCALL` at `pc` called:
-    /// `(Lua closures, natives)`. Both when it never ran there (no feedback: `--jit=eager`, or
+    /// `(Lua closures, fast natives)`. Both when it never ran there (no feedback: `--jit=eager`, or
     /// code the interpreter has not reached yet), so the inline paths exist for whatever it
     /// calls later; a kind never seen is left to the generic call (correct for every value,
     /// only slower).
     fn call_seen(&self, pc: usize) -> (bool, bool) {
-        use crate::vm::function::{FEEDBACK_CALL_LUA, FEEDBACK_CALL_NATIVE};
+        use crate::vm::function::{FEEDBACK_CALL_FAST, FEEDBACK_CALL_LUA};
         let fb = self.feedback.get(pc).map_or(0, |c| c.get());
         (
             fb == 0 || fb & FEEDBACK_CALL_LUA != 0,
-            fb == 0 || fb & FEEDBACK_CALL_NATIVE != 0,
+            fb == 0 || fb & FEEDBACK_CALL_FAST != 0,
         )
     }
 
@@ -2738,20 +2751,30 @@ impl Tx<'_> {
                 self.fb.ins().store(flags(), vp, n, NODE_VAL);
                 self.fb.ins().store(flags(), vt, n, NODE_VAL + 8);
                 self.goto(pc + 1);
+                // Both helpers' answers are handled once.
+                let after = self.fb.create_block();
+                let r = self.fb.append_block_param(after, I32);
                 self.fb.switch_to_block(absent);
-                self.set_helper(H_SET_ABSENT, pc, i, t, key_ptr);
-            } else {
-                self.fb.ins().jump(slow, &[]);
+                let ra = self.set_helper(H_SET_ABSENT, pc, i, t, key_ptr);
+                self.fb.ins().jump(after, &[BlockArg::Value(ra)]);
+                self.fb.switch_to_block(slow);
+                let rs = self.set_helper(H_SET, pc, i, t, key_ptr);
+                self.fb.ins().jump(after, &[BlockArg::Value(rs)]);
+                self.fb.switch_to_block(after);
+                self.done_or_op(pc, r, i);
+                return;
             }
+            self.fb.ins().jump(slow, &[]);
             self.fb.switch_to_block(slow);
         }
-        self.set_helper(H_SET, pc, i, t, key_ptr);
+        let r = self.set_helper(H_SET, pc, i, t, key_ptr);
+        self.done_or_op(pc, r, i);
     }
 
     /// Call the store helper `h` (`jit_set` or `jit_set_absent`) for the `SET*` instruction
-    /// `i` with the table at `t` and the key at `key`: DONE → next instruction, anything else
-    /// through `jit_op` (`luaV_finishset`).
-    fn set_helper(&mut self, h: u32, pc: usize, i: Instruction, t: Value, key: Value) {
+    /// `i` with the table at `t` and the key at `key`; returns its answer (DONE → next
+    /// instruction, anything else through `jit_op`, `luaV_finishset`: [`Self::done_or_op`]).
+    fn set_helper(&mut self, h: u32, pc: usize, i: Instruction, t: Value, key: Value) -> Value {
         let v = if i.k() {
             self.k_ptr(i.c() as usize)
         } else {
@@ -2759,8 +2782,7 @@ impl Tx<'_> {
         };
         let vm = self.vm;
         let pcv = self.fb.ins().iconst(I64, pc as i64);
-        let r = self.call(h, &[vm, t, key, v, pcv]);
-        self.done_or_op(pc, r, i);
+        self.call(h, &[vm, t, key, v, pcv])
     }
 
     /// `GETTABLE`/`GETI` through the `jit_get` helper (`key` points at the key value): raw

@@ -408,15 +408,25 @@ impl Vm {
         let cfg = self.jit.config;
         let calls_hot = p.call_count.get() >= cfg.call_threshold;
         if osr != 0 {
-            // OSR region code exists: the whole proto is compiled when calls get hot, or
-            // back-edges to loops outside the region do.
+            // OSR region code exists: the whole proto is compiled when calls get hot; a
+            // loop outside the region that gets hot gets its own region instead while the
+            // proto is still in its first call (the earlier loop cannot run again then: it
+            // would share the new loop's region), else the whole proto.
             if backedge {
                 let m = p.jit.region_misses.get().saturating_add(1);
                 p.jit.region_misses.set(m);
                 if m < cfg.backedge_threshold {
                     return 0;
                 }
-            } else if !calls_hot {
+                p.jit.region_misses.set(0);
+                let scope = if calls_hot || p.call_count.get() > 1 {
+                    Scope::Whole
+                } else {
+                    Scope::Osr(pc)
+                };
+                return self.jit_compile(p, scope);
+            }
+            if !calls_hot {
                 return 0;
             }
             return self.jit_compile(p, Scope::Whole);

@@ -40,20 +40,23 @@
 //!
 //! A proto made hot by the back-edges of its first call (a main chunk, a driver function that
 //! runs one long loop) is compiled for the **OSR region** of the hot loop only
-//! ([`Scope::Osr`], `baseline::osr_region`): the instructions compiled code can reach from
-//! the loop header by its own jumps, i.e. the loops enclosing it and everything after it. What
-//! only ran before the loop (a main chunk's function and class definitions, which are often
-//! half of it) is not compiled: it will not run again in this frame. The region code is
-//! published in the proto's entry cell but recorded as [`super::ProtoJit::osr_entry`], not
-//! `entry`: the interpreter enters it at the region's loop headers and resumption points,
-//! while calls still start the proto in the interpreter (compiled callers see no code and use
-//! `jit_call`, which counts the call). When calls make the proto hot, or back-edges to loops
-//! outside the region reach the back-edge threshold, the whole proto is compiled
-//! ([`Scope::Whole`], [`CompileKind::Upgrade`]) into the same cell; the region code is kept
-//! with the superseded code. A proto called more than once before its loops get hot is
-//! compiled whole at once. This is the OSR variant of DESIGN §5 built as a reduced copy of
-//! the function rather than a second entry into it, so that compile time follows the code
-//! that runs: on bench/ it halves the main chunks that end in their hot loop.
+//! ([`Scope::Osr`], `baseline::osr_region`, `types::loop_region`): the instructions on a cycle
+//! through the loop header, i.e. the loop with the loops nested in it and enclosing it. What
+//! runs once per arrival at the loop (a main chunk's definitions before it, its output code
+//! after it) is not compiled; compiled code exits to the interpreter where a jump leaves the
+//! region. The region code is published in the proto's entry cell but recorded as
+//! [`super::ProtoJit::osr_entry`], not `entry`: the interpreter enters it at the region's loop
+//! headers and resumption points, while calls still start the proto in the interpreter
+//! (compiled callers see no code and use `jit_call`, which counts the call). Back-edges to a
+//! loop outside the region are counted; at the back-edge threshold that loop gets its own
+//! region ([`CompileKind::Region`]: the earlier loop cannot run again in this frame, or it
+//! would be on a cycle with the new one and in its region), compiled with the feedback the
+//! interpreter gathered there. When calls make the proto hot, or a proto called more than
+//! once gets a hot loop, the whole proto is compiled ([`Scope::Whole`],
+//! [`CompileKind::Upgrade`]) into the same cell. Replaced code is kept with the superseded
+//! code. This is the OSR variant of DESIGN §5 built as a reduced copy of the function rather
+//! than a second entry into the whole of it, so that compile time follows the code that runs
+//! hot: most of a main chunk is neither compiled nor compiled without feedback.
 //!
 //! # Observability
 //!
@@ -94,6 +97,8 @@ pub(crate) enum CompileKind {
     First,
     /// Whole-proto code replaces OSR region code.
     Upgrade,
+    /// The OSR region of a later hot loop replaces the region of an earlier one.
+    Region,
     /// A recompilation after failed guards ([`Scope::Again`]).
     Again,
 }
@@ -204,13 +209,12 @@ impl Vm {
         let kind = match (recompile, scope) {
             (None, _) => CompileKind::First,
             (Some(_), Scope::Again) => CompileKind::Again,
-            (Some(_), _) => CompileKind::Upgrade,
+            (Some(_), Scope::Osr(_)) => CompileKind::Region,
+            (Some(_), Scope::Whole) => CompileKind::Upgrade,
         };
         // The instructions to translate: a new OSR region, or the current one again.
         let region: Option<(usize, Box<[bool]>)> = match scope {
-            Scope::Osr(h) if recompile.is_none() => {
-                Some((h, baseline::osr_region(p, h).into_boxed_slice()))
-            }
+            Scope::Osr(h) => Some((h, baseline::osr_region(p, h).into_boxed_slice())),
             Scope::Again if p.jit.entry.get() == 0 => p
                 .jit
                 .region
@@ -402,8 +406,10 @@ impl Vm {
                         " (OSR region from pc {h}: {n} of {} instructions)",
                         p.code().len()
                     ),
-                    _ if kind == CompileKind::Upgrade =>
-                        " (whole, replacing its OSR region)".into(),
+                    _ if kind == CompileKind::Upgrade => {
+                        " (whole, replacing its OSR region)".into()
+                    }
+                    _ if kind == CompileKind::Region => " (replacing its OSR region)".into(),
                     _ => String::new(),
                 },
                 job.bytecodes,
@@ -438,7 +444,7 @@ impl Vm {
         let log = self.jit.config.log;
         if kind != CompileKind::First {
             p.jit.deopts.set(0);
-            if kind == CompileKind::Upgrade {
+            if matches!(kind, CompileKind::Upgrade | CompileKind::Region) {
                 p.jit.state.set(STATE_FAILED);
                 self.jit.counters.failed += 1;
             }

@@ -410,35 +410,53 @@ fn set(st: &mut [Ty], r: u32, t: Ty) {
     }
 }
 
-/// The instructions compiled code can reach from the loop header `from` by its own jumps
-/// (the edges of [`Ctx::step`], which lists every jump the translator emits): an OSR region
-/// (`baseline::translate_region`). Closed under successors, so code inside the region never
-/// jumps to an instruction outside it; it contains every loop that encloses `from` and all the
-/// code after it, and leaves out what only runs before (a main chunk's definitions, an earlier
-/// sibling loop).
-pub(crate) fn reachable_from(cx: &Ctx<'_>, from: usize) -> Vec<bool> {
+/// The OSR region of the loop header `h` (`baseline::translate_region`): the instructions on
+/// some cycle through `h` in the control-flow graph of [`Ctx::step`] (which lists every jump
+/// the translator emits): the loop itself, every loop nested in it and every loop enclosing
+/// it, i.e. `h`'s strongly connected component. Code before the loop and after it runs once
+/// per arrival at the loop and is left to the interpreter (compiled code exits where a jump
+/// leaves the region); a later loop that gets hot has its own region.
+pub(crate) fn loop_region(cx: &Ctx<'_>, h: usize) -> Vec<bool> {
     let n = cx.code.len();
-    let mut seen = vec![false; n];
-    if from >= n {
-        return seen;
+    let mut region = vec![false; n];
+    if h >= n {
+        return region;
     }
     // The successors do not depend on the knowledge (only the state on each edge does), so
-    // the walk runs with nothing known.
+    // the graph is built with nothing known.
     let any = vec![Ty::Any; cx.nregs];
-    let mut work = vec![from];
-    seen[from] = true;
+    let mut succs: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut preds: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut out = Vec::new();
-    while let Some(pc) = work.pop() {
+    for (pc, next) in succs.iter_mut().enumerate() {
         out.clear();
         cx.step(pc, &any, &mut out);
-        for &(succ, _) in &out {
-            if succ < n && !seen[succ] {
-                seen[succ] = true;
-                work.push(succ);
+        for &(s, _) in &out {
+            if s < n && !next.contains(&s) {
+                next.push(s);
+                preds[s].push(pc);
             }
         }
     }
-    seen
+    let walk = |edges: &[Vec<usize>]| {
+        let mut seen = vec![false; n];
+        let mut work = vec![h];
+        seen[h] = true;
+        while let Some(pc) = work.pop() {
+            for &s in &edges[pc] {
+                if !seen[s] {
+                    seen[s] = true;
+                    work.push(s);
+                }
+            }
+        }
+        seen
+    };
+    let (fwd, back) = (walk(&succs), walk(&preds));
+    for ((r, f), b) in region.iter_mut().zip(fwd).zip(back) {
+        *r = f && b;
+    }
+    region
 }
 
 /// The state at each instruction boundary reached by a jump inside the function (`None`:
@@ -552,6 +570,45 @@ mod tests {
         assert_eq!(at(p, &st, OpCode::ADD)[..2], [Ty::Int, Ty::Int]);
         let (p, st) = analyse(&mut vm, "local t = {} local a = t.x return a + 1");
         assert_eq!(at(p, &st, OpCode::ADDI)[1], Ty::Any);
+    }
+
+    #[test]
+    fn loop_regions_are_the_loops_through_the_header() {
+        let mut vm = Vm::new();
+        // A prologue loop, a nested pair of loops, an epilogue.
+        let src = "local t = {} for k = 1, 3 do t[k] = k end \
+                   local s = 0 for i = 1, 10 do for j = 1, i do s = s + j end s = s * 2 end \
+                   print(s) return t";
+        let f = vm.load(src.as_bytes(), b"=t", "t", None).unwrap();
+        // SAFETY: as in `analyse`.
+        let p = unsafe { &*(*(f.payload() as *mut LuaClosure)).proto };
+        let cx = Ctx {
+            code: p.code(),
+            k: &p.k,
+            feedback: &p.feedback,
+            nregs: p.src.max_stack as usize,
+        };
+        let code = p.code();
+        let loops: Vec<usize> = (0..code.len())
+            .filter(|&pc| code[pc].op() == OpCode::FORLOOP)
+            .collect();
+        assert_eq!(loops.len(), 3);
+        let header = |pc: usize| pc + 1 - code[pc].bx() as usize;
+        let (first, inner, outer) = (loops[0], loops[1], loops[2]);
+        // The inner loop's region is the whole outer loop (it encloses it), nothing else.
+        let r = loop_region(&cx, header(inner));
+        for (pc, (&inside, i)) in r.iter().zip(code).enumerate() {
+            // (An MMBIN after inline arithmetic is never a jump target.)
+            let mm = matches!(i.op(), OpCode::MMBIN | OpCode::MMBINI | OpCode::MMBINK);
+            let in_outer = pc >= header(outer) && pc <= outer && !mm;
+            assert_eq!(inside, in_outer, "pc {pc}: {:?}", i.op());
+        }
+        assert_eq!(loop_region(&cx, header(outer)), r);
+        // The first loop's region is that loop alone.
+        let r = loop_region(&cx, header(first));
+        for (pc, &inside) in r.iter().enumerate() {
+            assert_eq!(inside, pc >= header(first) && pc <= first, "pc {pc}");
+        }
     }
 
     #[test]

@@ -50,6 +50,13 @@ pub const FEEDBACK_CALL_LUA: u8 = 1;
 pub const FEEDBACK_CALL_NATIVE: u8 = 2;
 /// Feedback bit of `CALL`/`TAILCALL`: something else (`__call`).
 pub const FEEDBACK_CALL_OTHER: u8 = 4;
+/// Feedback bit of `CALL`/`TAILCALL`: the native was one the baseline computes inline
+/// (`jit::baseline::is_fast_native`: `string.byte`, `math.floor`, `math.sqrt`).
+pub const FEEDBACK_CALL_FAST: u8 = 8;
+/// Feedback bit of `GETFIELD`/`GETTABUP`: the key was found in the table itself.
+pub const FEEDBACK_FIELD_HIT: u8 = 1;
+/// Feedback bit of `GETFIELD`/`GETTABUP`: a miss (not a table, no such key, `__index`).
+pub const FEEDBACK_FIELD_MISS: u8 = 2;
 /// Feedback bit of `SELF`: the key was found in the receiver table itself.
 pub const FEEDBACK_SELF_RAW: u8 = 1;
 /// Feedback bit of `SELF`: a table receiver whose key was not in the table itself (`__index`).
@@ -59,13 +66,21 @@ pub const FEEDBACK_SELF_STRING: u8 = 4;
 /// Feedback bit of `SELF`: any other receiver.
 pub const FEEDBACK_SELF_OTHER: u8 = 8;
 
-/// The feedback bit of a `CALL` of a value with tag `tag`.
+/// The feedback bits of a `CALL` of the value `f`.
 #[inline(always)]
-pub fn call_feedback(tag: u64) -> u8 {
+pub fn call_feedback(f: crate::vm::value::Value) -> u8 {
     use crate::vm::value::{TAG_LCL, TAG_NATIVE};
-    match tag {
+    match f.tag {
         TAG_LCL => FEEDBACK_CALL_LUA,
-        TAG_NATIVE => FEEDBACK_CALL_NATIVE,
+        TAG_NATIVE => {
+            // SAFETY: a native-tagged value's payload is a live `NativeClosure`.
+            let nf = unsafe { (*(f.payload as *const NativeClosure)).f };
+            if crate::jit::baseline::is_fast_native(nf as usize) {
+                FEEDBACK_CALL_NATIVE | FEEDBACK_CALL_FAST
+            } else {
+                FEEDBACK_CALL_NATIVE
+            }
+        }
         _ => FEEDBACK_CALL_OTHER,
     }
 }

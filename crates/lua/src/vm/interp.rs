@@ -178,6 +178,15 @@ impl Vm {
                         f.set(f.get() | $bits);
                     }};
                 }
+                // Feedback on a fast path: a load and a branch once the bit is set.
+                macro_rules! feedback_once {
+                    ($bit:expr) => {{
+                        let f = (&(*proto).feedback).get_unchecked(pc - 1);
+                        if f.get() & $bit == 0 {
+                            f.set(f.get() | $bit);
+                        }
+                    }};
+                }
                 macro_rules! backedge {
                     () => {{
                         let c = &(*proto).backedge_count;
@@ -326,10 +335,12 @@ impl Vm {
                             if t.tag == TAG_TABLE {
                                 let v = get_str_key(t.payload as *mut LuaTable, key);
                                 if !v.is_nil() {
+                                    feedback_once!(crate::vm::function::FEEDBACK_FIELD_HIT);
                                     reg!(i.a()) = v;
                                     continue;
                                 }
                             }
+                            feedback!(crate::vm::function::FEEDBACK_FIELD_MISS);
                             let v = tryp!(self.index_slow(t, key, Culprit::upval(i.b())));
                             reg!(i.a()) = v;
                         }
@@ -373,10 +384,12 @@ impl Vm {
                             if t.tag == TAG_TABLE {
                                 let v = get_str_key(t.payload as *mut LuaTable, key);
                                 if !v.is_nil() {
+                                    feedback_once!(crate::vm::function::FEEDBACK_FIELD_HIT);
                                     reg!(i.a()) = v;
                                     continue;
                                 }
                             }
+                            feedback!(crate::vm::function::FEEDBACK_FIELD_MISS);
                             let v = tryp!(self.index_slow(t, key, Culprit::reg(i.b())));
                             reg!(i.a()) = v;
                         }
@@ -858,7 +871,7 @@ impl Vm {
                             }
                             savepc!();
                             let fv = (*th).get(func);
-                            feedback!(crate::vm::function::call_feedback(fv.tag));
+                            feedback!(crate::vm::function::call_feedback(fv));
                             if fv.tag == TAG_LCL {
                                 // Lua→Lua call: push the frame and continue in the callee.
                                 self.push_lua_frame(func, fv, nresults)?;
@@ -886,7 +899,7 @@ impl Vm {
                                 (*th).top = func + b;
                             }
                             savepc!();
-                            feedback!(crate::vm::function::call_feedback((*th).get(func).tag));
+                            feedback!(crate::vm::function::call_feedback((*th).get(func)));
                             if i.k() {
                                 self.close_upvals(base_idx);
                             }
