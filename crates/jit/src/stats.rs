@@ -21,8 +21,19 @@ use std::time::Duration;
 /// times are measured in, so that a compiler thread waiting for a CPU (or a mutator preempted
 /// mid-compile) does not count the wait as compile work. The difference of two readings on
 /// one thread is that thread's CPU time between them.
+///
+/// Through libc's `clock_gettime` (not rustix's vDSO call, which crashes when the process has
+/// no vDSO, e.g. under valgrind). 0 if the clock is unavailable.
 pub fn thread_cpu_time() -> Duration {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid, writable timespec; clock_gettime only writes it.
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    if r != 0 {
+        return Duration::ZERO;
+    }
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
