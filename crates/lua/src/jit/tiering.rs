@@ -63,8 +63,8 @@
 //! `--perf-map` ([`Vm::enable_perf_map`]) appends `START SIZE lua:chunk:line` to
 //! `/tmp/perf-<pid>.map` per installed blob; `--jit-dump=NAME` ([`Vm::set_jit_dump`]) prints the
 //! bytecode listing, Cranelift IR and disassembly of every compiled proto whose name matches;
-//! `--jit-stats` ([`Vm::jit_stats_report`]) reports compile time as a share of the wall-clock time
-//! since the VM started, and the code freed.
+//! `--jit-stats` ([`Vm::jit_stats_report`]) reports compile time (the CPU time of the threads that
+//! did the work) as a share of the wall-clock time since the VM started, and the code freed.
 
 use super::{
     JitMode, STATE_COMPILED, STATE_FAILED, STATE_QUEUED, background, baseline, runtime_calls,
@@ -600,8 +600,9 @@ impl Vm {
     }
 
     /// A human-readable `--jit-stats` report (one line per figure): protos compiled, OSR
-    /// entries, compile time (total, mean, per bytecode, and as a share of the wall-clock time
-    /// since the VM started), code installed and freed, then `moonlift-jit`'s own counters.
+    /// regions, OSR entries, compile time (CPU time of the translating and compiling threads:
+    /// total, mean, per bytecode, and as a share of the wall-clock time since the VM started),
+    /// code installed and freed, then `moonlift-jit`'s own counters.
     pub fn jit_stats_report(&self) -> String {
         let c = &self.jit.counters;
         let i = &self.jit.infra;
