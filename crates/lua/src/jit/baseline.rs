@@ -380,12 +380,7 @@ pub fn translate(proto: &Proto, isa: &dyn TargetIsa) -> Result<Translation, Stri
 /// with the loops nested in it and enclosing it. Code before and after the loop is left out
 /// (a main chunk's definitions, its output code, earlier and later sibling loops).
 pub fn osr_region(proto: &Proto, header: usize) -> Vec<bool> {
-    let cx = types::Ctx {
-        code: proto.code(),
-        k: &proto.k,
-        feedback: &proto.feedback,
-        nregs: proto.src.max_stack as usize,
-    };
+    let cx = types::Ctx::of(proto);
     types::loop_region(&cx, header)
 }
 
@@ -454,12 +449,7 @@ fn translate_with(
     // Static type knowledge; an entry by the dispatch at an instruction with knowledge first
     // checks that the frame matches it (the interpreter did not perform the speculative
     // guards), and otherwise returns that pc to the interpreter.
-    let tcx = types::Ctx {
-        code,
-        k: &proto.k,
-        feedback: &proto.feedback,
-        nregs: proto.src.max_stack as usize,
-    };
+    let tcx = types::Ctx::of(proto);
     let known = types::infer(&tcx);
     // Loop headers pass their numeric registers as block parameters; an entry by the
     // dispatch there first loads them from their slots (a landing block).

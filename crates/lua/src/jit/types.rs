@@ -134,7 +134,17 @@ pub(crate) struct Ctx<'a> {
     pub(crate) nregs: usize,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The analysis inputs of `p`: its code, constants, feedback and frame size.
+    pub(crate) fn of(p: &'a crate::vm::function::Proto) -> Ctx<'a> {
+        Ctx {
+            code: p.code(),
+            k: &p.k,
+            feedback: &p.feedback,
+            nregs: p.src.max_stack as usize,
+        }
+    }
+
     fn fb(&self, pc: usize) -> u8 {
         self.feedback.get(pc).map_or(0, |c| c.get())
     }
@@ -510,19 +520,18 @@ mod tests {
     use crate::vm::Vm;
     use crate::vm::function::{LuaClosure, Proto};
 
-    /// The main proto of `src` (kept alive by `vm`) and its inferred states.
-    fn analyse(vm: &mut Vm, src: &str) -> (*const Proto, Vec<Option<Vec<Ty>>>) {
+    /// The main proto of `src`, kept alive by `vm` until the end of the test.
+    fn main_proto<'v>(vm: &'v mut Vm, src: &str) -> &'v Proto {
         let f = vm.load(src.as_bytes(), b"=t", "t", None).unwrap();
         // SAFETY: `f` is the chunk's live Lua closure; `vm` keeps it (and its proto) alive
         // until the end of the test (no collection runs).
-        let p = unsafe { &*(*(f.payload() as *mut LuaClosure)).proto };
-        let cx = Ctx {
-            code: p.code(),
-            k: &p.k,
-            feedback: &p.feedback,
-            nregs: p.src.max_stack as usize,
-        };
-        (p as *const Proto, infer(&cx))
+        unsafe { &*(*(f.payload() as *mut LuaClosure)).proto }
+    }
+
+    /// The main proto of `src` (kept alive by `vm`) and its inferred states.
+    fn analyse(vm: &mut Vm, src: &str) -> (*const Proto, Vec<Option<Vec<Ty>>>) {
+        let p = main_proto(vm, src);
+        (p as *const Proto, infer(&Ctx::of(p)))
     }
 
     /// The state at the first instruction with opcode `op`.
@@ -579,15 +588,8 @@ mod tests {
         let src = "local t = {} for k = 1, 3 do t[k] = k end \
                    local s = 0 for i = 1, 10 do for j = 1, i do s = s + j end s = s * 2 end \
                    print(s) return t";
-        let f = vm.load(src.as_bytes(), b"=t", "t", None).unwrap();
-        // SAFETY: as in `analyse`.
-        let p = unsafe { &*(*(f.payload() as *mut LuaClosure)).proto };
-        let cx = Ctx {
-            code: p.code(),
-            k: &p.k,
-            feedback: &p.feedback,
-            nregs: p.src.max_stack as usize,
-        };
+        let p = main_proto(&mut vm, src);
+        let cx = Ctx::of(p);
         let code = p.code();
         let loops: Vec<usize> = (0..code.len())
             .filter(|&pc| code[pc].op() == OpCode::FORLOOP)
